@@ -1,0 +1,257 @@
+"""`jupyter envdoctor`: report, `fix` and `undo` subcommands.
+
+Exit codes of the report: 0 no warnings or errors, 1 warnings, 2 errors, 3 the command
+itself failed (bad arguments or configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any, Callable, List, Optional
+
+from jupyter_core.application import JupyterApp, base_aliases, base_flags
+from traitlets import Bool, Dict as DictTrait, List as ListTrait, Unicode
+
+from ._version import __version__
+from .config import EnvDoctor
+from .fixes import FixError, apply_fixes, list_runs, plan_all, select_fixes, undo_last
+from .report import Report, render_text
+
+USAGE_ERROR = 3
+
+_common_aliases = {
+    **base_aliases,
+    "server-python": "EnvDoctor.server_python",
+    "timeout": "EnvDoctor.probe_timeout",
+    "ignore": "EnvDoctor.ignore",
+    "env-dir": "EnvDoctor.extra_env_dirs",
+    "root-dir": "EnvDoctor.root_dir",
+}
+_common_flags = {
+    **base_flags,
+    "json": ({"EnvDoctorBase": {"json": True}}, "Print the report as JSON (schema_version 1)."),
+    "no-probe": ({"EnvDoctor": {"probe": False}}, "Do not start interpreters; report files only."),
+    "no-cache": ({"EnvDoctor": {"use_cache": False}}, "Probe every interpreter again."),
+}
+
+
+class EnvDoctorBase(JupyterApp):
+    """Settings and helpers shared by every envdoctor subcommand."""
+
+    version = __version__
+    aliases = DictTrait(_common_aliases)  # type: ignore[assignment]
+    flags = DictTrait(_common_flags)  # type: ignore[assignment]
+    json = Bool(False, config=True, help="Print JSON instead of text.")
+
+    @property
+    def classes(self) -> List[Any]:  # type: ignore[override]
+        return [EnvDoctor]
+
+    def exit(self, exit_status: Any = 0) -> None:
+        # traitlets exits with 1 on bad arguments; 1 means "warnings" here, so use 3.
+        super().exit(USAGE_ERROR if exit_status not in (0, None) else 0)
+
+    def make_report(self) -> Report:
+        progress = _progress_printer()
+        report = EnvDoctor(parent=self).report(progress=progress)
+        if progress is not None:
+            sys.stderr.write("\r\x1b[K")
+        return report
+
+
+class FixApp(EnvDoctorBase):
+    name = "jupyter-envdoctor-fix"
+    description = """Show the planned fixes as diffs, ask, then apply them with a backup.
+
+    Every applied run can be reverted with `jupyter envdoctor undo`."""
+
+    dry_run = Bool(False, config=True, help="Show the plan and change nothing.")
+    yes = Bool(False, config=True, help="Apply without asking.")
+    commands = Bool(False, config=True,
+                    help="Also run the commands of package fixes (pip or conda installs); they cannot be undone.")
+    code = ListTrait(Unicode(), config=True, help="Only fix findings with these codes.")
+    kernel = ListTrait(Unicode(), config=True, help="Only fix findings about these kernels.")
+    fix = ListTrait(Unicode(), config=True, help="Apply exactly these fix ids (from the report).")
+
+    aliases = DictTrait({**_common_aliases, "code": "FixApp.code", "kernel": "FixApp.kernel",
+                         "fix": "FixApp.fix"})  # type: ignore[assignment]
+    flags = DictTrait({
+        **_common_flags,
+        "dry-run": ({"FixApp": {"dry_run": True}}, "Show the plan and change nothing."),
+        "yes": ({"FixApp": {"yes": True}}, "Apply without asking."),
+        "y": ({"FixApp": {"yes": True}}, "Apply without asking."),
+        "commands": ({"FixApp": {"commands": True}}, "Also run package install commands."),
+    })  # type: ignore[assignment]
+
+    def start(self) -> None:
+        report = self.make_report()
+        chosen = select_fixes(report.findings, self.code, self.kernel, self.fix, self.commands)
+        file_fixes = [f for f in chosen if f.applicable]
+        commands = [f for f in chosen if not f.applicable]
+        planned, skipped = plan_all(file_fixes)
+
+        if not planned and not commands:
+            print("Nothing to fix." if not skipped else "No fix can be applied:")
+            _print_skipped(skipped)
+            sys.exit(2 if skipped else 0)
+        _print_plan(planned, commands, skipped)
+        if self.dry_run:
+            print("Dry run: nothing was changed.")
+            sys.exit(0)
+        if not self.yes and not _confirm("Apply these fixes?"):
+            print("Nothing was changed.")
+            sys.exit(1)
+
+        failed = False
+        if planned:
+            try:
+                run = apply_fixes(planned)
+            except FixError as e:
+                print(f"error: {e}", file=sys.stderr)
+                sys.exit(2)
+            print(f"Applied {len(planned)} fixes (run {run.id}); revert with `jupyter envdoctor undo`.")
+        for fix in commands:
+            failed |= not _run_command(fix.command or "")
+        sys.exit(2 if failed or skipped else 0)
+
+
+class UndoApp(EnvDoctorBase):
+    name = "jupyter-envdoctor-undo"
+    description = """Revert the newest applied fix run, restoring every file byte for byte.
+
+    Run it again to revert earlier runs one by one."""
+
+    yes = Bool(False, config=True, help="Revert without asking.")
+    force = Bool(False, config=True, help="Restore even files changed since the fix run.")
+    list_runs = Bool(False, config=True, help="List the recorded fix runs and exit.")
+    flags = DictTrait({
+        **base_flags,
+        "yes": ({"UndoApp": {"yes": True}}, "Revert without asking."),
+        "y": ({"UndoApp": {"yes": True}}, "Revert without asking."),
+        "force": ({"UndoApp": {"force": True}}, "Restore even files changed since the run."),
+        "list": ({"UndoApp": {"list_runs": True}}, "List the recorded fix runs."),
+    })  # type: ignore[assignment]
+
+    def start(self) -> None:
+        runs = list_runs()
+        if self.list_runs:
+            for run in runs:
+                print(f"{run.id}  {run.status:8}  " + "; ".join(f["title"] for f in run.fixes))
+            sys.exit(0)
+        pending = [r for r in runs if r.status == "applied"]
+        if not pending:
+            print("Nothing to undo: no applied fix run.", file=sys.stderr)
+            sys.exit(1)
+        run = pending[0]
+        print(f"Run {run.id} changed {len(run.changes)} files:")
+        for fix in run.fixes:
+            print(f"  - {fix['title']}")
+        if not self.yes and not _confirm("Revert it?"):
+            print("Nothing was changed.")
+            sys.exit(1)
+        try:
+            undo_last(force=self.force)
+        except FixError as e:
+            print(f"error: {e}", file=sys.stderr)
+            sys.exit(2)
+        print(f"Reverted run {run.id}.")
+
+
+class EnvDoctorApp(EnvDoctorBase):
+    name = "jupyter-envdoctor"
+    description = """Report which environment each Jupyter kernel runs and what is wrong.
+
+    Exit codes: 0 no warnings or errors, 1 warnings, 2 errors, 3 bad arguments."""
+    examples = """
+    jupyter envdoctor                 # the report
+    jupyter envdoctor --json          # the report as JSON
+    jupyter envdoctor fix --dry-run   # what `fix` would change
+    jupyter envdoctor undo            # revert the last fix run
+    """
+    verbose = Bool(False, config=True, help="Show empty evidence and every environment.")
+    flags = DictTrait({
+        **_common_flags,
+        "verbose": ({"EnvDoctorApp": {"verbose": True}}, "Show everything found."),
+    })  # type: ignore[assignment]
+    subcommands = DictTrait({
+        "fix": (FixApp, FixApp.description.splitlines()[0]),
+        "undo": (UndoApp, UndoApp.description.splitlines()[0]),
+    })  # type: ignore[assignment]
+
+    def start(self) -> None:
+        if self.subapp is not None:
+            self.subapp.start()
+            return
+        report = self.make_report()
+        if self.json:
+            print(json.dumps(report.to_json(), indent=2, default=str))
+        else:
+            print(render_text(report, self.verbose), end="")
+        sys.exit(report.exit_code)
+
+
+def _print_plan(planned: List[Any], commands: List[Any], skipped: List[Any]) -> None:
+    for plan in planned:
+        print(f"* {plan.fix.title}  [{plan.fix.id}]")
+        print(_indent(plan.diff()))
+    for fix in commands:
+        print(f"* {fix.title}  [{fix.id}] (runs a command; cannot be undone)")
+        print(f"    $ {fix.command}")
+    _print_skipped(skipped)
+
+
+def _print_skipped(skipped: List[Any]) -> None:
+    for fix, reason in skipped:
+        print(f"- skipped {fix.title}: {reason}")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip("\n").splitlines())
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        print(f"{question} No terminal to ask on: run again with --yes to confirm.", file=sys.stderr)
+        return False
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def _run_command(command: str) -> bool:
+    print(f"$ {command}")
+    try:
+        # The tool builds these commands itself, quoting every path with shlex.quote.
+        result = subprocess.run(command, shell=True, check=False)
+    except OSError as e:
+        print(f"error: cannot run {command}: {e.strerror}", file=sys.stderr)
+        return False
+    if result.returncode != 0:
+        print(f"error: {command} failed with exit code {result.returncode}", file=sys.stderr)
+    return result.returncode == 0
+
+
+def _progress_printer() -> Optional[Callable[[str], None]]:
+    """Return a progress callback that writes to a terminal's stderr, or None elsewhere."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(step: str) -> None:
+        sys.stderr.write(f"\r\x1b[Kjupyter envdoctor: {step}...")
+        sys.stderr.flush()
+
+    return show
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Run `jupyter envdoctor`; unexpected errors end with a message, not a traceback."""
+    try:
+        EnvDoctorApp.launch_instance(argv)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except (OSError, ValueError) as e:
+        print(f"jupyter envdoctor: error: {e}", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+
+

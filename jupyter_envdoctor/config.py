@@ -1,0 +1,51 @@
+"""Settings shared by the CLI and the server extension (``c.EnvDoctor.*`` in Jupyter config)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from traitlets import Bool, Float, List, Unicode
+from traitlets.config import Configurable
+
+from .checks import run_checks
+from .discovery.scan import ScanOptions, Progress, scan
+from .report import Report
+
+
+class EnvDoctor(Configurable):
+    """Diagnose what Jupyter kernels really run."""
+
+    ignore = List(Unicode(), default_value=[], config=True,
+                  help="Finding codes to leave out of reports, e.g. ['K107', 'E201'].")
+    probe = Bool(True, config=True,
+                 help="Start each kernel interpreter once to read its sys.path and imports.")
+    probe_timeout = Float(10.0, config=True,
+                          help="Seconds to wait for one interpreter probe before reporting it as hanging.")
+    extra_env_dirs = List(Unicode(), default_value=[], config=True,
+                          help="More folders holding environments, searched like conda's envs_dirs.")
+    server_python = Unicode(None, allow_none=True, config=True,
+                            help="Interpreter of the Jupyter server to report for (default: this Python).")
+    root_dir = Unicode(None, allow_none=True, config=True,
+                       help="The server's root dir; .venv and .pixi envs below it are found.")
+    use_cache = Bool(True, config=True, help="Reuse interpreter probes while the interpreter is unchanged.")
+    cache_dir = Unicode(None, allow_none=True, config=True,
+                        help="Folder for the probe cache (default: the platform's user cache dir).")
+
+    def scan_options(self, progress: Optional[Progress] = None,
+                     environ: Optional[Dict[str, str]] = None) -> ScanOptions:
+        return ScanOptions(
+            server_python=self.server_python,
+            environ=environ,
+            extra_env_dirs=list(self.extra_env_dirs),
+            root_dir=self.root_dir,
+            probe=self.probe,
+            probe_timeout=self.probe_timeout,
+            use_cache=self.use_cache,
+            cache_dir=self.cache_dir,
+            progress=progress,
+        )
+
+    def report(self, progress: Optional[Progress] = None, **kwargs: Any) -> Report:
+        """Scan the machine and run every check not in ``ignore``."""
+        snapshot = scan(self.scan_options(progress, **kwargs))
+        return Report(snapshot, run_checks(snapshot, self.ignore))

@@ -1,0 +1,224 @@
+"""Build a Snapshot: kernels, the environments behind them, and live facts from their interpreters."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from string import Template
+from typing import Callable, Dict, List, Optional, Sequence
+
+from packaging.utils import canonicalize_name
+
+from ..model import Environment, Kernel, ServerInfo, Snapshot
+from .activation import read_activation
+from .environments import find_environments, prefix_of_interpreter
+from .interpreters import ProbeCache, ProbeRequest, probe_interpreters
+from .kernelspecs import find_kernels
+from .launchers import substitutes_to_server
+from .nbconda import conda_kernels
+from .server import server_info
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScanOptions:
+    """What to scan and how; the CLI and the server extension fill it from configuration."""
+
+    server_python: Optional[str] = None
+    environ: Optional[Dict[str, str]] = None
+    extra_env_dirs: Sequence[str] = ()
+    root_dir: Optional[str] = None
+    probe: bool = True
+    probe_timeout: float = 10.0
+    use_cache: bool = True
+    cache_dir: Optional[str] = None
+    progress: Optional[Progress] = field(default=None, repr=False)
+
+
+def scan(options: Optional[ScanOptions] = None) -> Snapshot:
+    """Discover kernels and environments, then probe each distinct kernel interpreter."""
+    options = options or ScanOptions()
+    report = options.progress or (lambda message: None)
+
+    report("reading kernel specs")
+    server = server_info(options.server_python, options.environ)
+    kernels, problems = find_kernels(server)
+    for kernel in kernels:
+        kernel.interpreter = resolve_interpreter(kernel, server, [])
+
+    report("finding environments")
+    interpreters = [k.interpreter for k in kernels if k.interpreter]
+    environments, registry, env_problems = find_environments(
+        server, interpreters, options.extra_env_dirs, options.root_dir, server.environ
+    )
+    problems.extend(env_problems)
+    for env in environments:
+        env.distributions = distribution_names(env.prefix)
+        if env.kind in ("conda", "pixi"):
+            env.activation = read_activation(env.prefix)
+
+    if server.nb_conda_kernels:
+        kernels.extend(conda_kernels(server, environments, len(server.kernel_dirs) + 1))
+    for kernel in kernels:
+        kernel.interpreter = resolve_interpreter(kernel, server, environments)
+    _link_kernels_to_environments(kernels, environments)
+
+    snapshot = Snapshot(server=server, kernels=kernels, environments=environments,
+                        registry=registry, problems=problems)
+    if options.probe:
+        report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
+        _probe_kernels(snapshot, options)
+    return snapshot
+
+
+def distribution_names(prefix: str) -> List[str]:
+    """Return the canonical names of the distributions in the prefix's site dirs.
+
+    Names come from the metadata dir names alone (name-version.dist-info), which is enough
+    to compare two envs and costs one listdir per site dir.
+    """
+    names = set()
+    for site_dir in glob.glob(os.path.join(prefix, "lib", "python*", "site-packages")) + [
+            os.path.join(prefix, "Lib", "site-packages")]:
+        try:
+            entries = os.listdir(site_dir)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith((".dist-info", ".egg-info")) and "-" in entry:
+                names.add(canonicalize_name(entry.split("-", 1)[0]))
+    return sorted(names)
+
+
+def kernel_environ(kernel: Kernel, server: ServerInfo) -> Dict[str, str]:
+    """Return the environment the kernel process gets: the server's, updated by the spec's env.
+
+    jupyter_client fills ``${VAR}`` from the server's environment with
+    ``string.Template.safe_substitute``, so an unset variable stays literal.
+    """
+    environ = dict(server.environ)
+    for key, value in kernel.env.items():
+        environ[key] = Template(value).safe_substitute(server.environ)
+    return environ
+
+
+def resolve_interpreter(
+    kernel: Kernel, server: ServerInfo, environments: List[Environment]
+) -> Optional[str]:
+    """Return the Python interpreter the kernel really runs, or None when it is not Python."""
+    launch = kernel.launch
+    if launch is None or launch.kind == "other":
+        return None
+    if launch.kind == "python":
+        return _absolute_or_on_path(launch.interpreter or "", kernel_environ(kernel, server))
+    if launch.kind == "bare-python":
+        if substitutes_to_server(launch.interpreter or "", server.version):
+            return server.executable
+        return _absolute_or_on_path(launch.interpreter or "", kernel_environ(kernel, server))
+    return _wrapped_interpreter(kernel, environments)
+
+
+def _wrapped_interpreter(kernel: Kernel, environments: List[Environment]) -> Optional[str]:
+    """Return the interpreter a wrapper (runner, conda run, activate, pixi) ends up running."""
+    launch = kernel.launch
+    assert launch is not None
+    prefix = launch.target_prefix
+    if launch.kind == "pixi-run" and prefix:
+        manifest_dir = prefix if os.path.isdir(prefix) else os.path.dirname(prefix)
+        prefix = os.path.join(manifest_dir, ".pixi", "envs", "default")
+    if prefix is None and launch.target_name:
+        prefix = _prefix_of_named_env(launch.target_name, environments)
+    inner = launch.inner_argv[0] if launch.inner_argv else "python"
+    if os.path.isabs(inner):
+        return inner
+    if prefix is None:
+        return None
+    # Activation puts the env's bin first on PATH, so a bare name resolves inside the env.
+    return os.path.join(prefix, "Scripts" if os.name == "nt" else "bin", os.path.basename(inner))
+
+
+def _prefix_of_named_env(name: str, environments: List[Environment]) -> Optional[str]:
+    if name == "base":
+        return next((e.prefix for e in environments if e.is_conda_base), None)
+    return next((e.prefix for e in environments if e.kind == "conda" and e.name == name), None)
+
+
+def _absolute_or_on_path(program: str, environ: Dict[str, str]) -> Optional[str]:
+    if os.path.isabs(program):
+        return program
+    return shutil.which(program, path=environ.get("PATH", os.defpath))
+
+
+def _link_kernels_to_environments(kernels: List[Kernel], environments: List[Environment]) -> None:
+    by_prefix = {env.prefix: env for env in environments}
+    for kernel in kernels:
+        if not kernel.interpreter:
+            continue
+        prefix = _known_prefix(kernel.interpreter)
+        env = by_prefix.get(prefix) if prefix else None
+        if env is None:
+            continue
+        kernel.environment_id = env.id
+        if kernel.visible and kernel.name not in env.kernels:
+            env.kernels.append(kernel.name)
+
+
+def _known_prefix(interpreter: str) -> Optional[str]:
+    # A venv's bin/python is a symlink to its base interpreter, so the prefix is looked
+    # up from the path as written first, and from the resolved path only as a fallback.
+    prefix = prefix_of_interpreter(interpreter)
+    if prefix is None and os.path.exists(interpreter):
+        prefix = prefix_of_interpreter(os.path.realpath(interpreter))
+    return os.path.realpath(prefix) if prefix else None
+
+
+def _probe_kernels(snapshot: Snapshot, options: ScanOptions) -> None:
+    requests: Dict[str, ProbeRequest] = {}
+    for kernel in snapshot.kernels:
+        request = _probe_request(kernel, snapshot.server)
+        if request is not None:
+            requests[kernel.spec_path + "\0" + kernel.name] = request
+    path_python = _path_python_request(snapshot)
+    if path_python is not None:
+        requests["\0path-python"] = path_python
+    cache = ProbeCache(options.cache_dir) if options.use_cache else None
+    results = probe_interpreters(requests.values(), options.probe_timeout, cache)
+    if path_python is not None:
+        snapshot.path_python = results.get(path_python)
+    for kernel in snapshot.kernels:
+        request = requests.get(kernel.spec_path + "\0" + kernel.name)
+        if request is not None:
+            kernel.probe = results.get(request)
+
+
+def _probe_request(kernel: Kernel, server: ServerInfo) -> Optional[ProbeRequest]:
+    if not kernel.interpreter or kernel.launch is None:
+        return None
+    modules = ["ipykernel"]
+    module = kernel.launch.module
+    if module and module not in modules:
+        modules.append(module)
+    environ = kernel_environ(kernel, server)
+    return ProbeRequest(
+        executable=kernel.interpreter,
+        environ=tuple(sorted(environ.items())),
+        modules=tuple(modules),
+    )
+
+
+def _path_python_request(snapshot: Snapshot) -> Optional[ProbeRequest]:
+    """Return a probe of the `python` on PATH, which front ends other than jupyter_client run
+    for a bare argv[0]; None when no visible kernel has one."""
+    if not any(k.visible and k.launch and k.launch.kind == "bare-python" for k in snapshot.kernels):
+        return None
+    environ = snapshot.server.environ
+    found = shutil.which("python", path=environ.get("PATH", os.defpath))
+    if found is None:
+        return None
+    return ProbeRequest(found, tuple(sorted(environ.items())), ("ipykernel",))

@@ -1,0 +1,244 @@
+"""Turn a Fix into the exact file changes it makes, read from the current state of the disk."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from jupyter_core.paths import jupyter_data_dir
+
+from ..model import Fix
+
+SPEC_FILE = "kernel.json"
+
+# Path -> content that fixes planned earlier in the same run leave there (None: deleted).
+Overlay = Dict[str, Optional[bytes]]
+
+
+class FixError(ValueError):
+    """A fix cannot be planned or applied (what failed, and why)."""
+
+
+@dataclass
+class FileChange:
+    """One file a fix writes or deletes; ``before``/``after`` None means absent."""
+
+    path: str
+    before: Optional[bytes]
+    after: Optional[bytes]
+    mode: int = 0o644
+    # A symlink is backed up and restored as a link to this target, never as a copy.
+    link_before: Optional[str] = None
+
+
+@dataclass
+class PlannedFix:
+    fix: Fix
+    changes: List[FileChange] = field(default_factory=list)
+    # Folders the fix creates (removed again by undo) or empties and removes.
+    created_dirs: List[str] = field(default_factory=list)
+    removed_dirs: List[str] = field(default_factory=list)
+
+    def diff(self) -> str:
+        """Return a unified diff of the text files the fix changes (binary files by name)."""
+        parts = []
+        for change in self.changes:
+            if change.link_before is not None:
+                parts.append(f"symlink {change.path} -> {change.link_before} removed\n")
+                continue
+            before = _text_lines(change.before)
+            after = _text_lines(change.after)
+            if before is None or after is None:
+                parts.append(f"binary file {change.path} {'removed' if change.after is None else 'written'}\n")
+                continue
+            old_name = change.path if change.before is not None else "/dev/null"
+            new_name = change.path if change.after is not None else "/dev/null"
+            parts.append("".join(difflib.unified_diff(before, after, old_name, new_name)))
+        return "".join(parts)
+
+
+def plan_fix(fix: Fix, overlay: Optional[Overlay] = None) -> PlannedFix:
+    """Plan ``fix`` against the files as they are now; raise FixError when it cannot apply.
+
+    ``overlay`` maps paths to the content that fixes planned earlier in the same run will
+    leave there (None: deleted), so that several fixes of one kernel.json compose.
+    """
+    planner = _PLANNERS.get(fix.action)
+    if planner is None:
+        raise FixError(f"fix {fix.id} cannot be applied automatically (action {fix.action}): "
+                       f"run it yourself: {fix.command}")
+    return planner(fix, overlay if overlay is not None else {})
+
+
+def plan_all(fixes: List[Fix]) -> Tuple[List[PlannedFix], List[Tuple[Fix, str]]]:
+    """Plan ``fixes`` in order, each on top of the ones before; return plans and skipped fixes."""
+    overlay: Overlay = {}
+    planned: List[PlannedFix] = []
+    skipped: List[Tuple[Fix, str]] = []
+    for fix in fixes:
+        try:
+            plan = plan_fix(fix, overlay)
+        except FixError as e:
+            skipped.append((fix, str(e)))
+            continue
+        for change in plan.changes:
+            overlay[change.path] = change.after
+        planned.append(plan)
+    return planned, skipped
+
+
+def _plan_remove(fix: Fix, overlay: Overlay) -> PlannedFix:
+    resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
+    planned = PlannedFix(fix)
+    for path in _files_below(resource_dir):
+        if os.path.islink(path):
+            planned.changes.append(FileChange(path, None, None, link_before=os.readlink(path)))
+        else:
+            planned.changes.append(FileChange(path, _read(path, overlay), None, _mode(path)))
+    planned.removed_dirs = _dirs_below(resource_dir) + [resource_dir]
+    return planned
+
+
+def _plan_edit(fix: Fix, overlay: Overlay, edit: Callable[[Dict[str, Any]], None]) -> PlannedFix:
+    resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
+    path = os.path.join(resource_dir, SPEC_FILE)
+    before = _read(path, overlay)
+    spec = _load_spec(path, before)
+    edit(spec)
+    after = dump_spec(spec)
+    return PlannedFix(fix, [FileChange(path, before, after, _mode(path))])
+
+
+def _plan_repoint(fix: Fix, overlay: Overlay) -> PlannedFix:
+    def edit(spec: Dict[str, Any]) -> None:
+        spec["argv"][0] = fix.params["interpreter"]
+
+    return _plan_edit(fix, overlay, edit)
+
+
+def _plan_set_env(fix: Fix, overlay: Overlay) -> PlannedFix:
+    def edit(spec: Dict[str, Any]) -> None:
+        env = dict(spec.get("env") or {})
+        for key, value in fix.params["env"].items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        if env:
+            spec["env"] = env
+        else:
+            spec.pop("env", None)
+
+    return _plan_edit(fix, overlay, edit)
+
+
+def _plan_rename(fix: Fix, overlay: Overlay) -> PlannedFix:
+    resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
+    target = os.path.join(os.path.dirname(resource_dir), fix.params["new_name"])
+    if os.path.lexists(target):
+        raise FixError(f"cannot rename kernel spec to {target}: it exists")
+    planned = _plan_remove(fix, overlay)
+    for change in list(planned.changes):
+        if change.link_before is not None:
+            raise FixError(f"cannot rename {resource_dir}: {change.path} is a symlink")
+        new_path = os.path.join(target, os.path.relpath(change.path, resource_dir))
+        planned.changes.append(FileChange(new_path, None, change.before, change.mode))
+    planned.created_dirs = [target] + [os.path.join(target, os.path.relpath(d, resource_dir))
+                                       for d in _dirs_below(resource_dir)]
+    return planned
+
+
+def _plan_register(fix: Fix, overlay: Overlay) -> PlannedFix:
+    from .register import kernel_files  # register imports this module for dump_spec
+
+    name = fix.params["name"]
+    target = os.path.join(jupyter_data_dir(), "kernels", name)
+    if os.path.lexists(target):
+        raise FixError(f"cannot register kernel {name!r}: {target} exists; choose another name")
+    planned = PlannedFix(fix, created_dirs=[target])
+    for relative, content in kernel_files(fix.params).items():
+        planned.changes.append(FileChange(os.path.join(target, relative), None, content))
+    return planned
+
+
+_PLANNERS: Dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
+    "remove-spec": _plan_remove,
+    "repoint-spec": _plan_repoint,
+    "set-spec-env": _plan_set_env,
+    "rename-spec": _plan_rename,
+    "register-kernel": _plan_register,
+}
+
+
+def dump_spec(spec: Dict[str, Any]) -> bytes:
+    """Serialize a kernel spec the way jupyter_client and ipykernel write kernel.json."""
+    return (json.dumps(spec, indent=1) + "\n").encode("utf-8")
+
+
+def _existing_kernel_dir(resource_dir: str, overlay: Overlay) -> str:
+    # Fixes only touch kernel dirs: <data dir>/kernels/<name>/ holding a kernel.json.
+    if os.path.basename(os.path.dirname(os.path.normpath(resource_dir))) != "kernels":
+        raise FixError(f"refusing to change {resource_dir}: it is not inside a kernels dir")
+    spec_path = os.path.join(resource_dir, SPEC_FILE)
+    if not os.path.isdir(resource_dir) or (spec_path in overlay and overlay[spec_path] is None):
+        raise FixError(f"kernel spec {resource_dir} no longer exists")
+    return resource_dir
+
+
+def _load_spec(path: str, raw: Optional[bytes]) -> Dict[str, Any]:
+    if raw is None:
+        raise FixError(f"cannot edit {path}: the file does not exist")
+    try:
+        spec = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FixError(f"cannot edit {path}: it is not valid JSON ({e})") from e
+    if not isinstance(spec, dict) or not isinstance(spec.get("argv"), list) or not spec["argv"]:
+        raise FixError(f"cannot edit {path}: it has no argv list")
+    return spec
+
+
+def _read(path: str, overlay: Overlay) -> Optional[bytes]:
+    if path in overlay:
+        return overlay[path]
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise FixError(f"cannot read {path}: {e.strerror}") from e
+
+
+def _mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o644
+
+
+def _files_below(folder: str) -> List[str]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            found.append(os.path.join(root, name))
+    return found
+
+
+def _dirs_below(folder: str) -> List[str]:
+    found = []
+    for root, dirs, _ in os.walk(folder, topdown=False):
+        found.extend(os.path.join(root, d) for d in sorted(dirs))
+    return found
+
+
+def _text_lines(data: Optional[bytes]) -> Optional[List[str]]:
+    if data is None:
+        return []
+    try:
+        return data.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return None

@@ -1,0 +1,143 @@
+"""A throwaway Jupyter setup for tests: a fake HOME, kernel dirs, venvs and kernel specs.
+
+Venvs are made with `python -m venv`; ipykernel goes into them with uv from a cache shared
+by the test session (one download per run), and kernel specs are written by
+`python -m ipykernel install`, so every file the doctor reads is what the real tools write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from conda_envs import find_python
+
+from jupyter_envdoctor.checks import run_checks
+from jupyter_envdoctor.discovery.scan import ScanOptions, scan
+from jupyter_envdoctor.model import Finding, Snapshot
+
+# Variables of the developer's or CI's shell that would leak into what the doctor sees.
+CLEARED_VARIABLES = (
+    "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "CONDA_EXE", "CONDA_ENVS_PATH", "CONDA_ROOT", "CONDARC",
+    "CONDA_PYTHON_EXE", "CONDA_SHLVL", "MAMBA_ROOT_PREFIX", "VIRTUAL_ENV", "PYTHONPATH",
+    "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "JUPYTER_PATH", "JUPYTER_DATA_DIR",
+    "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH", "JUPYTER_RUNTIME_DIR",
+    "WORKON_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",
+    "PIXI_PROJECT_ROOT", "PYENV_VERSION",
+)
+
+
+@dataclass
+class JupyterHome:
+    """Paths of one test's fake machine; os.environ points HOME and Jupyter at them."""
+
+    root: Path
+    uv_cache: Path
+    home: Path = field(init=False)
+    system_dir: Path = field(init=False)
+    bin_dir: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.home = self.root / "home"
+        self.system_dir = self.root / "system" / "share" / "jupyter"
+        self.bin_dir = self.root / "bin"
+        for folder in (self.home, self.system_dir / "kernels", self.bin_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def user_kernels(self) -> Path:
+        return self.home / ".local" / "share" / "jupyter" / "kernels"
+
+    @property
+    def environments_txt(self) -> Path:
+        return self.home / ".conda" / "environments.txt"
+
+    def venv(self, name: str, python: str = "3.11", ipykernel: bool = False,
+             location: Optional[Path] = None) -> Path:
+        """Make a venv with `python -m venv`; return the venv's bin/python."""
+        base = find_python(python).executable
+        prefix = location or (self.root / "venvs" / name)
+        subprocess.run([str(base), "-m", "venv", "--without-pip", str(prefix)], check=True)
+        interpreter = prefix / "bin" / "python"
+        if ipykernel:
+            self.uv_install(interpreter, "ipykernel")
+        return interpreter
+
+    def uv_install(self, interpreter: Path, *requirements: str) -> None:
+        uv = shutil.which("uv", path=os.pathsep.join([str(Path(sys.executable).parent), os.defpath]))
+        assert uv is not None, "uv is missing: install the test extra (pip install -e '.[test]')"
+        env = {**os.environ, "UV_CACHE_DIR": str(self.uv_cache)}
+        subprocess.run([uv, "pip", "install", "-q", "--python", str(interpreter), *requirements],
+                       check=True, env=env)
+
+    def ipykernel_install(self, interpreter: Path, name: str, *, display_name: Optional[str] = None,
+                          prefix: Optional[Path] = None, env: Sequence[Tuple[str, str]] = ()) -> Path:
+        """Register ``interpreter`` with its own `ipykernel install`; return the kernel dir."""
+        command = [str(interpreter), "-m", "ipykernel", "install", "--name", name]
+        command += ["--prefix", str(prefix)] if prefix else ["--user"]
+        if display_name:
+            command += ["--display-name", display_name]
+        for key, value in env:
+            command += ["--env", key, value]
+        subprocess.run(command, check=True, capture_output=True, env=dict(os.environ))
+        base = (prefix / "share" / "jupyter" / "kernels") if prefix else self.user_kernels
+        return base / name
+
+    def write_kernel(self, kernels_dir: Path, name: str, argv: Optional[List[str]] = None,
+                     text: Optional[str] = None, **fields: Any) -> Path:
+        """Write a kernel.json by hand, as people do when they copy and edit one."""
+        folder = kernels_dir / name
+        folder.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            spec = {"argv": argv, "display_name": fields.pop("display_name", name),
+                    "language": "python", **fields}
+            text = json.dumps(spec, indent=1) + "\n"
+        (folder / "kernel.json").write_text(text)
+        return folder
+
+    def link_on_path(self, name: str, target: Path) -> None:
+        (self.bin_dir / name).symlink_to(target)
+
+
+def install_fake_home(monkeypatch: Any, root: Path, uv_cache: Path) -> JupyterHome:
+    for name in CLEARED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    setup = JupyterHome(root, uv_cache)
+    monkeypatch.setenv("HOME", str(setup.home))
+    monkeypatch.setenv("JUPYTER_PATH", str(setup.system_dir))
+    # Keep the test interpreter's dir reachable (uv, jupyter) after the fake bin dir.
+    path = os.pathsep.join([str(setup.bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"])
+    monkeypatch.setenv("PATH", path)
+    return setup
+
+
+def doctor(setup: JupyterHome, server_python: Optional[Path] = None,
+           environ: Optional[Dict[str, str]] = None,
+           **options: Any) -> Tuple[Snapshot, List[Finding]]:
+    """Scan the fake machine and run every check, with no probe cache."""
+    scan_options = ScanOptions(
+        server_python=str(server_python) if server_python else None,
+        environ=environ if environ is not None else dict(os.environ),
+        use_cache=False,
+        probe_timeout=options.pop("probe_timeout", 20.0),
+        **options,
+    )
+    snapshot = scan(scan_options)
+    return snapshot, run_checks(snapshot)
+
+
+def codes(findings: Sequence[Finding]) -> List[str]:
+    return sorted(f.code for f in findings)
+
+
+def only(findings: Sequence[Finding], code: str, kernel: Optional[str] = None) -> Finding:
+    """Return the one finding with ``code`` (about ``kernel``); fail when there are more or none."""
+    matches = [f for f in findings if f.code == code and (kernel is None or kernel in f.kernels)]
+    assert len(matches) == 1, f"expected one {code} for {kernel}, found {[m.title for m in matches]}"
+    return matches[0]
