@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable, List, Optional
 
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
-from traitlets import Bool, Dict as DictTrait, List as ListTrait, Unicode
+from traitlets import Bool, Dict as DictTrait, List as ListTrait, TraitError, Unicode
 
 from ._version import __version__
 from .config import EnvDoctor
@@ -245,13 +245,20 @@ def _progress_printer() -> Optional[Callable[[str], None]]:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    """Run `jupyter envdoctor`; unexpected errors end with a message, not a traceback."""
+    """Run `jupyter envdoctor`; errors end with a one-line message, not a traceback."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        EnvDoctorApp.launch_instance(argv)
+        EnvDoctorApp.launch_instance(args)
     except KeyboardInterrupt:
         sys.exit(130)
-    except (OSError, ValueError) as e:
-        print(f"jupyter envdoctor: error: {e}", file=sys.stderr)
+    except TraitError as e:
+        print(f"jupyter envdoctor: invalid setting: {e}", file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+    except Exception as e:  # noqa: BLE001 - the last line of defence before a traceback
+        if "--debug" in args:
+            raise
+        print(f"jupyter envdoctor: error: {type(e).__name__}: {e} "
+              "(run again with --debug for the traceback)", file=sys.stderr)
         sys.exit(USAGE_ERROR)
 
 

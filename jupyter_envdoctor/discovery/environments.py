@@ -58,7 +58,7 @@ SYSTEM_CONDARC_PATHS: tuple[str, ...] = (
 
 # Directory names that never hold a project's environment, skipped when walking root_dir.
 _SKIPPED_PROJECT_DIRS = frozenset({"node_modules", "__pycache__", "site-packages"})
-PROJECT_SEARCH_DEPTH = 2
+PROJECT_SEARCH_DEPTH = 3
 
 
 # --- shared helpers -------------------------------------------------------------------------

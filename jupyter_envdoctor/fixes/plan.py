@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -11,6 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from jupyter_core.paths import jupyter_data_dir
 
 from ..model import Fix
+
+log = logging.getLogger(__name__)
 
 SPEC_FILE = "kernel.json"
 
@@ -20,6 +23,10 @@ Overlay = Dict[str, Optional[bytes]]
 
 class FixError(ValueError):
     """A fix cannot be planned or applied (what failed, and why)."""
+
+
+class Superseded(FixError):
+    """An earlier fix of the same run already removes the spec this fix would change."""
 
 
 @dataclass
@@ -81,6 +88,9 @@ def plan_all(fixes: List[Fix]) -> Tuple[List[PlannedFix], List[Tuple[Fix, str]]]
     for fix in fixes:
         try:
             plan = plan_fix(fix, overlay)
+        except Superseded as e:
+            log.debug("dropping fix %s: %s", fix.id, e)
+            continue
         except FixError as e:
             skipped.append((fix, str(e)))
             continue
@@ -183,7 +193,9 @@ def _existing_kernel_dir(resource_dir: str, overlay: Overlay) -> str:
     if os.path.basename(os.path.dirname(os.path.normpath(resource_dir))) != "kernels":
         raise FixError(f"refusing to change {resource_dir}: it is not inside a kernels dir")
     spec_path = os.path.join(resource_dir, SPEC_FILE)
-    if not os.path.isdir(resource_dir) or (spec_path in overlay and overlay[spec_path] is None):
+    if spec_path in overlay and overlay[spec_path] is None:
+        raise Superseded(f"an earlier fix removes {resource_dir}")
+    if not os.path.isdir(resource_dir):
         raise FixError(f"kernel spec {resource_dir} no longer exists")
     return resource_dir
 

@@ -1,0 +1,89 @@
+"""Setups made the standard way report nothing above info, and registered kernels really start."""
+
+from __future__ import annotations
+
+import os
+import queue
+from pathlib import Path
+
+from conda_envs import CondaEnvBuilder
+from jupyter_client.manager import KernelManager
+from jupyter_setup import JupyterHome, doctor, only
+
+from jupyter_envdoctor.fixes import apply_fixes, plan_all, select_fixes
+
+
+def run_in_kernel(kernel_name: str, code: str) -> str:
+    """Start the kernel with jupyter_client, run ``code`` and return what it printed."""
+    manager = KernelManager(kernel_name=kernel_name)
+    manager.start_kernel()
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        msg_id = client.execute(code)
+        output = []
+        while True:
+            try:
+                msg = client.get_iopub_msg(timeout=30)
+            except queue.Empty:
+                raise AssertionError(f"kernel {kernel_name} sent nothing for 30 s") from None
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                output.append(msg["content"]["text"])
+            if msg["msg_type"] == "error":
+                raise AssertionError("\n".join(msg["content"]["traceback"]))
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(output)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_fresh_venv_kernel_is_clean(machine: JupyterHome) -> None:
+    venv = machine.venv("fresh", ipykernel=True)
+    machine.ipykernel_install(venv, "fresh", display_name="Python (fresh)")
+
+    snapshot, findings = doctor(machine)
+
+    assert [f.title for f in findings if f.severity != "info"] == []
+    (kernel,) = [k for k in snapshot.kernels if k.name == "fresh"]
+    env = snapshot.environment(kernel.environment_id)
+    assert env is not None
+    assert (env.kind, env.prefix) == ("venv", str(venv.parent.parent))
+    assert kernel.probe is not None and kernel.probe.importable == {
+        "ipykernel": True, "ipykernel_launcher": True}
+
+
+def test_clean_conda_env_is_clean(machine: JupyterHome, conda_builder: CondaEnvBuilder) -> None:
+    env = conda_builder.create(machine.root / "envs" / "clean", python="3.11", ipykernel=True,
+                               environments_txt=machine.environments_txt)
+    _, findings = doctor(machine)
+    register = only(findings, "E200")
+    planned, skipped = plan_all(select_fixes([register]))
+    assert skipped == []
+    apply_fixes(planned)
+
+    snapshot, findings = doctor(machine)
+
+    assert [f.title for f in findings] == []
+    (kernel,) = [k for k in snapshot.kernels if k.name == "clean"]
+    assert kernel.interpreter == str(env.python)
+    assert kernel.env == {"PATH": f"{env.prefix / 'bin'}:${{PATH}}", "CONDA_PREFIX": str(env.prefix)}
+
+
+def test_registered_kernel_starts(machine: JupyterHome, tmp_path: Path) -> None:
+    venv = machine.venv("project", ipykernel=True)
+    prefix = venv.parent.parent
+    _, findings = doctor(machine, extra_env_dirs=[str(prefix.parent)])
+    register = only(findings, "E200")
+    assert register.fixes[0].params["name"] == "project"
+    apply_fixes(plan_all(select_fixes([register]))[0])
+
+    printed = run_in_kernel("project", "import sys; print(sys.prefix)")
+
+    assert printed.strip() == str(prefix)
+    _, after = doctor(machine, extra_env_dirs=[str(prefix.parent)])
+    assert [f for f in after if f.code == "E200"] == []
+    assert os.path.isfile(machine.user_kernels / "project" / "logo-64x64.png")
