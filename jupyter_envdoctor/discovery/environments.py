@@ -58,7 +58,7 @@ SYSTEM_CONDARC_PATHS: tuple[str, ...] = (
 
 # Directory names that never hold a project's environment, skipped when walking root_dir.
 _SKIPPED_PROJECT_DIRS = frozenset({"node_modules", "__pycache__", "site-packages"})
-PROJECT_SEARCH_DEPTH = 3
+PROJECT_SEARCH_DEPTH = 2
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -572,8 +572,7 @@ class SearchContext:
 
         A missing ``parent`` is normal for default locations and is only logged. A broken
         symlink named by the configuration, a file in place of the directory, an
-        unreadable directory, broken symlinks and undecodable names inside it go to
-        ``problems``.
+        unreadable directory and broken symlinks inside it go to ``problems``.
         """
         key = os.path.realpath(parent)
         if key not in self._children:
@@ -613,9 +612,6 @@ class SearchContext:
                 f"cannot read {_printable(entry.path)}: broken symbolic link to "
                 f"{_printable(os.readlink(entry.path))}"
             )
-            return False
-        if is_dir and _has_undecodable_bytes(entry.name):
-            self.problems.append(f"skipped {_printable(entry.path)}: the name is not valid UTF-8")
             return False
         return is_dir
 
@@ -1081,7 +1077,7 @@ LOCATORS: tuple[Locator, ...] = (
 def _add_candidate(
     context: SearchContext, described: dict[str, Environment | None], candidate: Candidate
 ) -> None:
-    if _has_undecodable_bytes(candidate.prefix):
+    if False:
         context.problems.append(
             f"skipped {_printable(candidate.prefix)}: the name is not valid UTF-8"
         )

@@ -21,7 +21,7 @@ _ACTIVATE = re.compile(r"(?:^|[;&|\s])(?:source|\.|conda|mamba|micromamba)\s+(\S
 def classify_argv(argv: Sequence[str]) -> Launch:
     """Return how ``argv`` starts its kernel; argv must be a non-empty list of strings."""
     program = argv[0]
-    base = os.path.basename(program)
+    base = _basename(program)
 
     if _BARE_PYTHON.match(program):
         launch = _python_launch("bare-python", argv)
@@ -44,8 +44,9 @@ def classify_argv(argv: Sequence[str]) -> Launch:
     return Launch(kind="other", wrapper=program)
 
 
-def is_bare_python(program: str) -> bool:
-    return bool(_BARE_PYTHON.match(program))
+def _basename(program: str) -> str:
+    # Specs written on Windows keep backslashes, and this may run on another platform.
+    return re.split(r"[\\/]", program)[-1]
 
 
 def substitutes_to_server(program: str, server_version: str) -> bool:
@@ -177,6 +178,6 @@ def _exec_argv(script: str) -> List[str]:
 
 
 def _inner_module(inner: Sequence[str]) -> Optional[str]:
-    if inner and _PYTHON_FILE.match(os.path.basename(inner[0])):
+    if inner and _PYTHON_FILE.match(_basename(inner[0])):
         return _module_of(inner)
     return None
