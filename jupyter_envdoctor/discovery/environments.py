@@ -28,7 +28,7 @@ VENV_MARKER = "pyvenv.cfg"
 # A conda python record is named python-<version>-<build>.json. The version must start with
 # a digit so that records such as python-dateutil-2.9.0-pyhd8ed1ab_0.json do not match.
 _CONDA_PYTHON_RECORD = re.compile(r"python-(\d[^-]*)-[^-]*\.json")
-# lib/python3.13t holds the standard library of a free-threaded build.
+# lib/python3.13t contains the standard library of a free-threaded build.
 _STDLIB_DIR = re.compile(r"python(\d+\.\d+)t?")
 _VERSIONED_INTERPRETER = re.compile(r"python(\d+\.\d+)t?(?:\.exe)?", re.IGNORECASE)
 # Windows installations and conda envs ship python311.dll beside python.exe.
@@ -121,7 +121,7 @@ EMPTY_LISTING = _Listing(())
 
 
 def _list_dir(path: str) -> _Listing:
-    """List ``path``; raise OSError when it is missing, not a directory or unreadable."""
+    """List ``path``, raising OSError when it is missing, not a directory or unreadable."""
     return _Listing(os.listdir(path))
 
 
@@ -165,7 +165,7 @@ def _minor_of_interpreter(python: str | None) -> str | None:
 
 
 class _PrefixReader:
-    """Facts read from one prefix; each directory is listed at most once.
+    """Reader of the static facts of one prefix, which lists each directory at most once.
 
     Read errors inside the prefix are collected in ``errors`` rather than raised, so a
     partly unreadable environment is still reported with what could be read.
@@ -182,13 +182,16 @@ class _PrefixReader:
 
     @property
     def windows_layout(self) -> bool:
-        # A POSIX prefix has bin/; a Windows one has python.exe or Scripts\ and no bin\.
+        # A POSIX prefix has bin/, and a Windows one has python.exe or Scripts\ but no bin\.
         return "bin" not in self.listing.names and (
             "python.exe" in self.listing or "Scripts" in self.listing
         )
 
     def list_or_record(self, path: str) -> _Listing:
-        """List a directory inside the prefix; a missing one is empty, an unreadable one an error."""
+        """List a directory inside the prefix.
+
+        Missing directories count as empty, and unreadable ones are recorded in ``errors``.
+        """
         try:
             return _list_dir(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -296,14 +299,14 @@ class _PrefixReader:
         return self._versioned_python()
 
     def _versioned_python(self) -> str | None:
-        names = [
-            name
-            for name in self.list_or_record(self.path("bin")).names
-            if _STDLIB_DIR.fullmatch(name)
-        ]
-        if not names:
+        minor_by_name = {}
+        for name in self.list_or_record(self.path("bin")).names:
+            match = _STDLIB_DIR.fullmatch(name)
+            if match:
+                minor_by_name[name] = match.group(1)
+        if not minor_by_name:
             return None
-        newest = max(names, key=lambda name: _version_key(_STDLIB_DIR.fullmatch(name).group(1)))  # type: ignore[union-attr]
+        newest = max(minor_by_name, key=lambda name: _version_key(minor_by_name[name]))
         return self.path("bin", newest)
 
     def site_dirs(self, minor: str | None) -> list[str]:
@@ -318,7 +321,12 @@ class _PrefixReader:
         # A venv upgraded in place keeps the old lib/pythonX.Y, so prefer the running minor.
         matching = [name for name, found in minor_by_name.items() if found == minor]
         names = sorted(matching or minor_by_name)
-        return [self.path(lib_name, name, "site-packages") for name in names]
+        site_dirs = [self.path(lib_name, name, "site-packages") for name in names]
+        # Debian's system Python installs into dist-packages, apt's packages into lib/python3.
+        site_dirs += [self.path(lib_name, name, "dist-packages") for name in names]
+        if names:
+            site_dirs.append(self.path(lib_name, "python3", "dist-packages"))
+        return site_dirs
 
     def has_ipykernel(self, site_dirs: Sequence[str]) -> bool:
         for site_dir in site_dirs:
@@ -347,7 +355,8 @@ def _is_pixi_location(prefix: str) -> bool:
 
 
 def _environment_kind(reader: _PrefixReader) -> EnvironmentKind | None:
-    # pixi installs conda packages, so its envs have conda-meta; only the location tells them apart.
+    # pixi installs conda packages, so its envs have conda-meta and only the location
+    # distinguishes them from conda envs.
     if _is_pixi_location(reader.prefix) and "conda-meta" in reader.listing.names:
         return "pixi"
     if reader.has_conda_marker():
@@ -363,7 +372,7 @@ def _environment_name(prefix: str, kind: EnvironmentKind, is_conda_base: bool) -
     if is_conda_base:
         return "base"
     folder = os.path.basename(prefix)
-    # A project venv is nearly always ".venv"; the project folder is what tells it apart.
+    # A project venv is nearly always named ".venv", so the project folder names it instead.
     parent = os.path.basename(os.path.dirname(prefix))
     if kind == "venv" and folder.startswith(".") and parent:
         return parent
@@ -414,7 +423,7 @@ def _fill_venv_facts(environment: Environment, reader: _PrefixReader) -> None:
 
 
 def _describe(prefix: str, found_by: str) -> tuple[Environment | None, str | None]:
-    """Describe the environment at ``prefix``; return (environment or None, problem or None)."""
+    """Describe the environment at ``prefix`` and return (environment or None, problem or None)."""
     real_prefix = os.path.realpath(prefix)
     try:
         listing = _list_dir(real_prefix)
@@ -665,8 +674,8 @@ def _registry_status(value: str, context: SearchContext) -> str:
 def _read_environments_txt(context: SearchContext) -> Iterator[Candidate]:
     path = context.home_path(".conda", "environments.txt")
     try:
-        # conda writes UTF-8, but a hand-edited file may hold any bytes; surrogateescape
-        # keeps them so the line can be reported as invalid instead of failing the read.
+        # conda writes UTF-8, but a hand-edited file may contain any bytes. surrogateescape
+        # keeps them, so such a line is reported as invalid instead of failing the read.
         with open(path, encoding="utf-8", errors="surrogateescape") as file:
             lines = file.read().split("\n")
     except FileNotFoundError:
@@ -731,7 +740,7 @@ def _split_flow_items(text: str) -> list[str]:
 
 
 def _read_block_items(lines: Sequence[str], start: int) -> tuple[list[str], int]:
-    """Read ``- item`` lines from ``start``; return the items and the index after the list."""
+    """Read ``- item`` lines from ``start`` and return the items and the index after the list."""
     items = []
     index = start
     while index < len(lines):
@@ -812,7 +821,8 @@ def _condarc_paths(context: SearchContext, roots: Sequence[str]) -> list[str]:
 
 
 def _read_condarc_file(context: SearchContext, path: str) -> list[str]:
-    if os.path.basename(path) == "condarc.d":
+    # Like conda, any search path entry that is a dir is read as a condarc.d dir.
+    if os.path.isdir(path):
         return _read_condarc_dir(context, path)
     try:
         with open(path, encoding="utf-8", errors="replace") as file:
@@ -827,7 +837,8 @@ def _read_condarc_file(context: SearchContext, path: str) -> list[str]:
 
 
 def _read_condarc_dir(context: SearchContext, path: str) -> list[str]:
-    # conda reads the .yml and .yaml files of a condarc.d dir in name order.
+    # conda reads the .yml and .yaml files of a condarc.d dir in name order
+    # (conda.common.configuration.load_file_configs).
     entries = []
     for name in sorted(_list_dir_or_empty(path).names):
         if name.endswith((".yml", ".yaml")):
@@ -929,7 +940,7 @@ def _pyenv_candidates(context: SearchContext) -> Iterator[Candidate]:
     for version_dir in context.child_dirs(versions_dir, configured):
         yield Candidate(version_dir, "pyenv")
         # pyenv-virtualenv keeps envs in versions/<version>/envs/<name> and a symlink
-        # versions/<name> to each; the symlink and the real dir meet again in dedup.
+        # versions/<name> to each. Both paths have one real path, so the env is listed once.
         yield from _children_as_candidates(
             context, os.path.join(version_dir, "envs"), "pyenv", configured=False
         )
@@ -1077,7 +1088,7 @@ LOCATORS: tuple[Locator, ...] = (
 def _add_candidate(
     context: SearchContext, described: dict[str, Environment | None], candidate: Candidate
 ) -> None:
-    if False:
+    if _has_undecodable_bytes(candidate.prefix):
         context.problems.append(
             f"skipped {_printable(candidate.prefix)}: the name is not valid UTF-8"
         )

@@ -1,8 +1,8 @@
 """Run interpreters with a kernel's environment and collect what they report about themselves.
 
 A probe starts ``executable -c PROBE_SCRIPT MODULE...`` without ``-I`` or ``-s``, so the
-interpreter sees the same sys.path, user site and .pth files as a kernel started with the
-same environment. The script finds modules without importing them, except that finding a
+interpreter sets up sys.path, the user site and .pth files exactly as a kernel started with
+the same environment would. The script finds modules without importing them, except that finding a
 dotted name imports its parent packages. Probes run concurrently in threads, each with a
 timeout, and their results can be cached on disk.
 """
@@ -302,7 +302,7 @@ def _kill_process_group(process: subprocess.Popen[bytes]) -> None:
     try:
         process.communicate(timeout=_REAP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        # A grandchild that left the process group still holds the pipes open.
+        # A grandchild that left the process group keeps the pipes open.
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
