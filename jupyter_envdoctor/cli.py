@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable
 
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
-from traitlets import Bool, Dict as DictTrait, List as ListTrait, TraitError, Unicode
+from traitlets import Bool, TraitError, Unicode
+from traitlets import Dict as DictTrait
+from traitlets import List as ListTrait
 
 from ._version import __version__
 from .config import EnvDoctor
@@ -41,13 +43,11 @@ class EnvDoctorBase(JupyterApp):
     """Settings and helpers shared by every envdoctor subcommand."""
 
     version = __version__
-    aliases = DictTrait(_common_aliases)  # type: ignore[assignment]
-    flags = DictTrait(_common_flags)  # type: ignore[assignment]
+    aliases = DictTrait(_common_aliases)
+    flags = DictTrait(_common_flags)
     json = Bool(False, config=True, help="Print JSON instead of text.")
 
-    @property
-    def classes(self) -> List[Any]:  # type: ignore[override]
-        return [EnvDoctor]
+    classes = [EnvDoctor]
 
     def exit(self, exit_status: Any = 0) -> None:
         # traitlets exits with 1 on bad arguments; 1 means "warnings" here, so use 3.
@@ -76,14 +76,14 @@ class FixApp(EnvDoctorBase):
     fix = ListTrait(Unicode(), config=True, help="Apply exactly these fix ids (from the report).")
 
     aliases = DictTrait({**_common_aliases, "code": "FixApp.code", "kernel": "FixApp.kernel",
-                         "fix": "FixApp.fix"})  # type: ignore[assignment]
+                         "fix": "FixApp.fix"})
     flags = DictTrait({
         **_common_flags,
         "dry-run": ({"FixApp": {"dry_run": True}}, "Show the plan and change nothing."),
         "yes": ({"FixApp": {"yes": True}}, "Apply without asking."),
         "y": ({"FixApp": {"yes": True}}, "Apply without asking."),
         "commands": ({"FixApp": {"commands": True}}, "Also run package install commands."),
-    })  # type: ignore[assignment]
+    })
 
     def start(self) -> None:
         report = self.make_report()
@@ -132,7 +132,7 @@ class UndoApp(EnvDoctorBase):
         "y": ({"UndoApp": {"yes": True}}, "Revert without asking."),
         "force": ({"UndoApp": {"force": True}}, "Restore even files changed since the run."),
         "list": ({"UndoApp": {"list_runs": True}}, "List the recorded fix runs."),
-    })  # type: ignore[assignment]
+    })
 
     def start(self) -> None:
         runs = list_runs()
@@ -174,11 +174,11 @@ class EnvDoctorApp(EnvDoctorBase):
     flags = DictTrait({
         **_common_flags,
         "verbose": ({"EnvDoctorApp": {"verbose": True}}, "Show everything found."),
-    })  # type: ignore[assignment]
+    })
     subcommands = DictTrait({
         "fix": (FixApp, FixApp.description.splitlines()[0]),
         "undo": (UndoApp, UndoApp.description.splitlines()[0]),
-    })  # type: ignore[assignment]
+    })
 
     def start(self) -> None:
         if self.subapp is not None:
@@ -192,7 +192,7 @@ class EnvDoctorApp(EnvDoctorBase):
         sys.exit(report.exit_code)
 
 
-def _print_plan(planned: List[Any], commands: List[Any], skipped: List[Any]) -> None:
+def _print_plan(planned: list[Any], commands: list[Any], skipped: list[Any]) -> None:
     for plan in planned:
         print(f"* {plan.fix.title}  [{plan.fix.id}]")
         print(_indent(plan.diff()))
@@ -202,7 +202,7 @@ def _print_plan(planned: List[Any], commands: List[Any], skipped: List[Any]) -> 
     _print_skipped(skipped)
 
 
-def _print_skipped(skipped: List[Any]) -> None:
+def _print_skipped(skipped: list[Any]) -> None:
     for fix, reason in skipped:
         print(f"- skipped {fix.title}: {reason}")
 
@@ -232,7 +232,7 @@ def _run_command(command: str) -> bool:
     return result.returncode == 0
 
 
-def _progress_printer() -> Optional[Callable[[str], None]]:
+def _progress_printer() -> Callable[[str], None] | None:
     """Return a progress callback that writes to a terminal's stderr, or None elsewhere."""
     if not sys.stderr.isatty():
         return None
@@ -244,7 +244,7 @@ def _progress_printer() -> Optional[Callable[[str], None]]:
     return show
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run `jupyter envdoctor`; errors end with a one-line message, not a traceback."""
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -254,7 +254,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except TraitError as e:
         print(f"jupyter envdoctor: invalid setting: {e}", file=sys.stderr)
         sys.exit(USAGE_ERROR)
-    except Exception as e:  # noqa: BLE001 - the last line of defence before a traceback
+    except Exception as e:
         if "--debug" in args:
             raise
         print(f"jupyter envdoctor: error: {type(e).__name__}: {e} "

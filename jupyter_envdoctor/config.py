@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any
 
 from traitlets import Bool, Float, List, Unicode
 from traitlets.config import Configurable
 
 from .checks import run_checks
-from .discovery.scan import ScanOptions, Progress, scan
+from .discovery.scan import Progress, ScanOptions, scan
 from .report import Report
 
 
@@ -31,8 +31,8 @@ class EnvDoctor(Configurable):
     cache_dir = Unicode(None, allow_none=True, config=True,
                         help="Folder for the probe cache (default: the platform's user cache dir).")
 
-    def scan_options(self, progress: Optional[Progress] = None,
-                     environ: Optional[Dict[str, str]] = None) -> ScanOptions:
+    def scan_options(self, progress: Progress | None = None,
+                     environ: dict[str, str] | None = None) -> ScanOptions:
         return ScanOptions(
             server_python=self.server_python,
             environ=environ,
@@ -45,7 +45,7 @@ class EnvDoctor(Configurable):
             progress=progress,
         )
 
-    def report(self, progress: Optional[Progress] = None, **kwargs: Any) -> Report:
+    def report(self, progress: Progress | None = None, **kwargs: Any) -> Report:
         """Scan the machine and run every check not in ``ignore``."""
         snapshot = scan(self.scan_options(progress, **kwargs))
         return Report(snapshot, run_checks(snapshot, self.ignore))

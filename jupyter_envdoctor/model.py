@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Literal, Optional
+from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 
-SEVERITY_ORDER: Dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 # How a kernel's argv starts the kernel process. The checks treat each kind differently:
 # only "python" and "bare-python" name the kernel's interpreter directly.
@@ -40,16 +40,16 @@ class Launch:
 
     kind: LaunchKind
     # The interpreter as written in argv (absolute path, or a bare name for "bare-python").
-    interpreter: Optional[str] = None
+    interpreter: str | None = None
     # The module run with ``-m`` (``ipykernel_launcher`` for ipykernel's specs).
-    module: Optional[str] = None
+    module: str | None = None
     # The environment a wrapper activates, when it names one by path or by name.
-    target_prefix: Optional[str] = None
-    target_name: Optional[str] = None
+    target_prefix: str | None = None
+    target_name: str | None = None
     # The argv that the wrapper finally runs inside the target environment.
-    inner_argv: List[str] = field(default_factory=list)
+    inner_argv: list[str] = field(default_factory=list)
     # The wrapper program itself (conda, pixi, bash), as written.
-    wrapper: Optional[str] = None
+    wrapper: str | None = None
 
 
 @dataclass
@@ -58,17 +58,17 @@ class ProbeResult:
 
     executable: str
     ok: bool
-    error: Optional[str] = None
+    error: str | None = None
     timed_out: bool = False
-    sys_executable: Optional[str] = None
-    prefix: Optional[str] = None
-    base_prefix: Optional[str] = None
-    version: Optional[str] = None
-    path: List[str] = field(default_factory=list)
-    user_site: Optional[str] = None
-    user_site_enabled: Optional[bool] = None
+    sys_executable: str | None = None
+    prefix: str | None = None
+    base_prefix: str | None = None
+    version: str | None = None
+    path: list[str] = field(default_factory=list)
+    user_site: str | None = None
+    user_site_enabled: bool | None = None
     # Module name -> whether the interpreter can find it (ipykernel, the argv's -m module).
-    importable: Dict[str, bool] = field(default_factory=dict)
+    importable: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,19 +83,19 @@ class Kernel:
     source: str
     # Index of the kernel dir in the server's search order, lower wins.
     search_rank: int
-    error: Optional[str] = None
-    argv: List[str] = field(default_factory=list)
+    error: str | None = None
+    argv: list[str] = field(default_factory=list)
     display_name: str = ""
     language: str = ""
-    env: Dict[str, str] = field(default_factory=dict)
-    metadata: Dict[str, Any] = field(default_factory=dict)
-    launch: Optional[Launch] = None
+    env: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    launch: Launch | None = None
     # The interpreter the kernel process really runs, after launcher substitution.
-    interpreter: Optional[str] = None
-    environment_id: Optional[str] = None
+    interpreter: str | None = None
+    environment_id: str | None = None
     # spec_path of the same-named spec that wins over this one; None for the visible one.
-    hidden_by: Optional[str] = None
-    probe: Optional[ProbeResult] = None
+    hidden_by: str | None = None
+    probe: ProbeResult | None = None
 
     @property
     def visible(self) -> bool:
@@ -110,12 +110,12 @@ class Kernel:
 class Activation:
     """Variables that `conda activate` sets for an env, which a kernel started without it misses."""
 
-    variables: Dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
     # activate.d scripts, and the state / env_vars.d files the variables came from.
-    scripts: List[str] = field(default_factory=list)
-    sources: List[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     # Script lines that do more than `export NAME=VALUE`, which this tool does not run.
-    unparsed: List[str] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -126,23 +126,23 @@ class Environment:
     prefix: str
     kind: EnvironmentKind
     name: str
-    python: Optional[str] = None
-    python_version: Optional[str] = None
+    python: str | None = None
+    python_version: str | None = None
     # How the environment was found ("environments.txt", "envs_dirs", "kernel", "server", ...).
-    found_by: List[str] = field(default_factory=list)
+    found_by: list[str] = field(default_factory=list)
     is_server: bool = False
     is_conda_base: bool = False
     # For a venv: the "home" of pyvenv.cfg and the version it was made with.
-    base_home: Optional[str] = None
-    base_version: Optional[str] = None
+    base_home: str | None = None
+    base_version: str | None = None
     has_ipykernel: bool = False
     # Kernel dirs inside the prefix (share/jupyter/kernels/*), which only that env's server sees.
-    own_kernel_specs: List[str] = field(default_factory=list)
-    kernels: List[str] = field(default_factory=list)
+    own_kernel_specs: list[str] = field(default_factory=list)
+    kernels: list[str] = field(default_factory=list)
     # Canonical names of the distributions in the env's site dirs, from dist-info dir names.
-    distributions: List[str] = field(default_factory=list)
-    activation: Optional[Activation] = None
-    error: Optional[str] = None
+    distributions: list[str] = field(default_factory=list)
+    activation: Activation | None = None
+    error: str | None = None
 
 
 @dataclass
@@ -163,10 +163,10 @@ class ServerInfo:
     executable: str
     prefix: str
     version: str
-    kernel_dirs: List[str]
-    config_dirs: List[str]
+    kernel_dirs: list[str]
+    config_dirs: list[str]
     # The environment the server starts kernels with (os.environ unless configured).
-    environ: Dict[str, str] = field(default_factory=dict)
+    environ: dict[str, str] = field(default_factory=dict)
     kernel_spec_manager: str = "jupyter_client.kernelspec.KernelSpecManager"
     nb_conda_kernels: bool = False
 
@@ -180,8 +180,8 @@ class Fix:
     # or "command" for something only the user can run.
     action: str
     title: str
-    params: Dict[str, Any] = field(default_factory=dict)
-    command: Optional[str] = None
+    params: dict[str, Any] = field(default_factory=dict)
+    command: str | None = None
 
     @property
     def applicable(self) -> bool:
@@ -195,10 +195,10 @@ class Finding:
     code: str
     severity: Severity
     title: str
-    kernels: List[str] = field(default_factory=list)
-    environments: List[str] = field(default_factory=list)
-    evidence: Dict[str, Any] = field(default_factory=dict)
-    fixes: List[Fix] = field(default_factory=list)
+    kernels: list[str] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    fixes: list[Fix] = field(default_factory=list)
 
 
 @dataclass
@@ -206,19 +206,19 @@ class Snapshot:
     """Everything discovery found; the input of every check."""
 
     server: ServerInfo
-    kernels: List[Kernel] = field(default_factory=list)
-    environments: List[Environment] = field(default_factory=list)
-    registry: List[RegistryEntry] = field(default_factory=list)
+    kernels: list[Kernel] = field(default_factory=list)
+    environments: list[Environment] = field(default_factory=list)
+    registry: list[RegistryEntry] = field(default_factory=list)
     # Messages about input that could not be read at all (unreadable dirs and files).
-    problems: List[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     # The `python` on the server's PATH, probed when a visible kernel has a bare argv[0].
-    path_python: Optional[ProbeResult] = None
+    path_python: ProbeResult | None = None
 
-    def environment(self, env_id: Optional[str]) -> Optional[Environment]:
+    def environment(self, env_id: str | None) -> Environment | None:
         for env in self.environments:
             if env.id == env_id:
                 return env
         return None
 
-    def visible_kernels(self) -> List[Kernel]:
+    def visible_kernels(self) -> list[Kernel]:
         return [k for k in self.kernels if k.visible]

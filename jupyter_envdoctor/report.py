@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Any, Dict, List, Optional
+from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
 from .checks import exit_code
@@ -17,17 +18,17 @@ SCHEMA_VERSION = 1
 @dataclasses.dataclass
 class Report:
     snapshot: Snapshot
-    findings: List[Finding]
+    findings: list[Finding]
 
     @property
     def exit_code(self) -> int:
         return exit_code(self.findings)
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return report_json(self.snapshot, self.findings)
 
 
-def report_json(snapshot: Snapshot, findings: List[Finding]) -> Dict[str, Any]:
+def report_json(snapshot: Snapshot, findings: list[Finding]) -> dict[str, Any]:
     """Return the report as JSON-ready data (schema documented in docs/report-schema.md)."""
     server = snapshot.server
     counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning", "info")}
@@ -54,7 +55,7 @@ def report_json(snapshot: Snapshot, findings: List[Finding]) -> Dict[str, Any]:
     }
 
 
-def kernel_json(kernel: Kernel, snapshot: Snapshot) -> Dict[str, Any]:
+def kernel_json(kernel: Kernel, snapshot: Snapshot) -> dict[str, Any]:
     env = snapshot.environment(kernel.environment_id)
     data = {
         "name": kernel.name,
@@ -81,17 +82,17 @@ def kernel_json(kernel: Kernel, snapshot: Snapshot) -> Dict[str, Any]:
     return data
 
 
-def environment_json(env: Environment) -> Dict[str, Any]:
+def environment_json(env: Environment) -> dict[str, Any]:
     return dataclasses.asdict(env)
 
 
-def finding_json(finding: Finding) -> Dict[str, Any]:
+def finding_json(finding: Finding) -> dict[str, Any]:
     data = dataclasses.asdict(finding)
     data["fixes"] = [fix_json(f) for f in finding.fixes]
     return data
 
 
-def fix_json(fix: Fix) -> Dict[str, Any]:
+def fix_json(fix: Fix) -> dict[str, Any]:
     data = dataclasses.asdict(fix)
     data["applicable"] = fix.applicable
     return data
@@ -100,7 +101,7 @@ def fix_json(fix: Fix) -> Dict[str, Any]:
 def render_text(report: Report, verbose: bool = False) -> str:
     """Return the human-readable report: server, kernels, environments, findings with fixes."""
     snapshot, findings = report.snapshot, report.findings
-    lines: List[str] = []
+    lines: list[str] = []
     server = snapshot.server
     lines.append(f"Jupyter server: {server.executable} (Python {server.version or '?'})")
     if server.nb_conda_kernels:
@@ -116,7 +117,7 @@ def render_text(report: Report, verbose: bool = False) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _kernel_table(snapshot: Snapshot) -> List[str]:
+def _kernel_table(snapshot: Snapshot) -> list[str]:
     rows = [("KERNEL", "RUNS", "PYTHON", "SPEC")]
     for kernel in snapshot.kernels:
         env = snapshot.environment(kernel.environment_id)
@@ -133,7 +134,7 @@ def _kernel_table(snapshot: Snapshot) -> List[str]:
     return ["Kernels"] + _table(rows)
 
 
-def _environment_table(snapshot: Snapshot, verbose: bool) -> List[str]:
+def _environment_table(snapshot: Snapshot, verbose: bool) -> list[str]:
     rows = [("ENVIRONMENT", "KIND", "PYTHON", "KERNELS")]
     for env in snapshot.environments:
         if not verbose and env.kind == "system" and not env.kernels and not env.is_server:
@@ -143,7 +144,7 @@ def _environment_table(snapshot: Snapshot, verbose: bool) -> List[str]:
     return ["Environments"] + _table(rows)
 
 
-def _findings_text(findings: List[Finding], verbose: bool) -> List[str]:
+def _findings_text(findings: list[Finding], verbose: bool) -> list[str]:
     if not findings:
         return ["No problems found."]
     counts = [f"{sum(1 for f in findings if f.severity == s)} {s}{'s' if s != 'info' else ''}"
@@ -171,7 +172,7 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def _table(rows: List[tuple]) -> List[str]:
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
     out = []
     for row in rows:
@@ -180,5 +181,5 @@ def _table(rows: List[tuple]) -> List[str]:
     return out
 
 
-def first_error(report: Report) -> Optional[Finding]:
+def first_error(report: Report) -> Finding | None:
     return next((f for f in report.findings if f.severity == "error"), None)

@@ -12,9 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 from conda_envs import find_python
 
@@ -59,7 +60,7 @@ class JupyterHome:
         return self.home / ".conda" / "environments.txt"
 
     def venv(self, name: str, python: str = "3.11", ipykernel: bool = False,
-             location: Optional[Path] = None) -> Path:
+             location: Path | None = None) -> Path:
         """Make a venv with `python -m venv`; return the venv's bin/python."""
         base = find_python(python).executable
         prefix = location or (self.root / "venvs" / name)
@@ -76,8 +77,8 @@ class JupyterHome:
         subprocess.run([uv, "pip", "install", "-q", "--python", str(interpreter), *requirements],
                        check=True, env=env)
 
-    def ipykernel_install(self, interpreter: Path, name: str, *, display_name: Optional[str] = None,
-                          prefix: Optional[Path] = None, env: Sequence[Tuple[str, str]] = ()) -> Path:
+    def ipykernel_install(self, interpreter: Path, name: str, *, display_name: str | None = None,
+                          prefix: Path | None = None, env: Sequence[tuple[str, str]] = ()) -> Path:
         """Register ``interpreter`` with its own `ipykernel install`; return the kernel dir."""
         command = [str(interpreter), "-m", "ipykernel", "install", "--name", name]
         command += ["--prefix", str(prefix)] if prefix else ["--user"]
@@ -89,8 +90,8 @@ class JupyterHome:
         base = (prefix / "share" / "jupyter" / "kernels") if prefix else self.user_kernels
         return base / name
 
-    def write_kernel(self, kernels_dir: Path, name: str, argv: Optional[List[str]] = None,
-                     text: Optional[str] = None, **fields: Any) -> Path:
+    def write_kernel(self, kernels_dir: Path, name: str, argv: list[str] | None = None,
+                     text: str | None = None, **fields: Any) -> Path:
         """Write a kernel.json by hand, as people do when they copy and edit one."""
         folder = kernels_dir / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -117,9 +118,9 @@ def install_fake_home(monkeypatch: Any, root: Path, uv_cache: Path) -> JupyterHo
     return setup
 
 
-def doctor(setup: JupyterHome, server_python: Optional[Path] = None,
-           environ: Optional[Dict[str, str]] = None,
-           **options: Any) -> Tuple[Snapshot, List[Finding]]:
+def doctor(setup: JupyterHome, server_python: Path | None = None,
+           environ: dict[str, str] | None = None,
+           **options: Any) -> tuple[Snapshot, list[Finding]]:
     """Scan the fake machine and run every check, with no probe cache."""
     scan_options = ScanOptions(
         server_python=str(server_python) if server_python else None,
@@ -132,11 +133,11 @@ def doctor(setup: JupyterHome, server_python: Optional[Path] = None,
     return snapshot, run_checks(snapshot)
 
 
-def codes(findings: Sequence[Finding]) -> List[str]:
+def codes(findings: Sequence[Finding]) -> list[str]:
     return sorted(f.code for f in findings)
 
 
-def only(findings: Sequence[Finding], code: str, kernel: Optional[str] = None) -> Finding:
+def only(findings: Sequence[Finding], code: str, kernel: str | None = None) -> Finding:
     """Return the one finding with ``code`` (about ``kernel``); fail when there are more or none."""
     matches = [f for f in findings if f.code == code and (kernel is None or kernel in f.kernels)]
     assert len(matches) == 1, f"expected one {code} for {kernel}, found {[m.title for m in matches]}"

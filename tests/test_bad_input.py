@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from jupyter_setup import JupyterHome, codes, doctor, only
 
-from jupyter_envdoctor.fixes import FixError, apply_fixes, plan_all, plan_fix, select_fixes, undo_last
+from jupyter_envdoctor.fixes import (
+    FixError,
+    apply_fixes,
+    plan_all,
+    plan_fix,
+    select_fixes,
+    undo_last,
+)
 
 LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
@@ -128,7 +135,7 @@ def test_environments_txt_junk(machine: JupyterHome, tmp_path: Path) -> None:
         b"relative/env\n" + str(tmp_path / "gone").encode() + b"\n\n" + str(tmp_path).encode()
         + b"\n/caf\xe9/env\n")
 
-    snapshot, findings = doctor(machine, probe=False)
+    _, findings = doctor(machine, probe=False)
 
     stale = sorted((f.evidence["line"], f.evidence["status"]) for f in findings if f.code == "E202")
     assert stale == [(1, "invalid"), (2, "missing"), (4, "not-an-env"), (5, "invalid")]

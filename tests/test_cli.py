@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from conda_envs import CondaEnvBuilder, Dist, Package, find_python
 from jupyter_setup import JupyterHome
@@ -16,17 +16,17 @@ LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 CLI = str(Path(sys.executable).with_name("jupyter-envdoctor"))
 
 
-def envdoctor(*args: str, environ: Dict[str, str]) -> Tuple[int, str, str]:
+def envdoctor(*args: str, environ: dict[str, str]) -> tuple[int, str, str]:
     result = subprocess.run([CLI, *args], capture_output=True, text=True, env=environ,
-                            stdin=subprocess.DEVNULL, timeout=300)
+                            stdin=subprocess.DEVNULL, timeout=300, check=False)
     return result.returncode, result.stdout, result.stderr
 
 
-def kernel_files(*roots: Path) -> Dict[str, bytes]:
+def kernel_files(*roots: Path) -> dict[str, bytes]:
     return {str(p): p.read_bytes() for root in roots for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def build_broken_machine(machine: JupyterHome, builder: CondaEnvBuilder) -> Dict[str, Any]:
+def build_broken_machine(machine: JupyterHome, builder: CondaEnvBuilder) -> dict[str, Any]:
     """Lay out every kind of kernel fault at once on one machine whose server runs in base."""
     txt = machine.environments_txt
     base = builder.create(machine.root / "conda", python="3.11", ipykernel=True)
@@ -57,7 +57,7 @@ def build_broken_machine(machine: JupyterHome, builder: CondaEnvBuilder) -> Dict
     return {"base": base, "proj": proj, "environ": environ}
 
 
-def finding_codes(report: Dict[str, Any], minimum: str = "warning") -> List[str]:
+def finding_codes(report: dict[str, Any], minimum: str = "warning") -> list[str]:
     levels = ("error",) if minimum == "error" else ("error", "warning")
     return sorted(f["code"] for f in report["findings"] if f["severity"] in levels)
 
@@ -83,7 +83,7 @@ def test_report_fix_undo(machine: JupyterHome, conda_builder: CondaEnvBuilder) -
     assert status == 0, out + err
     assert "Applied 9 fixes" in out, out
     assert "jupyter envdoctor undo" in out
-    status, out, _ = envdoctor("--json", "--no-cache", server, environ=environ)
+    _, out, _ = envdoctor("--json", "--no-cache", server, environ=environ)
     assert finding_codes(json.loads(out)) == ["K103"]
 
     # K103's fix is a package install that the user runs.
@@ -129,7 +129,7 @@ def test_fix_dry_run_changes_nothing(machine: JupyterHome, conda_builder: CondaE
 def test_fix_without_terminal_asks_for_yes(machine: JupyterHome) -> None:
     machine.write_kernel(machine.user_kernels, "broken", text="{")
 
-    status, out, err = envdoctor("fix", "--no-cache", environ=dict(os.environ))
+    status, _, err = envdoctor("fix", "--no-cache", environ=dict(os.environ))
 
     assert status == 1
     assert "run again with --yes to confirm" in err
@@ -147,7 +147,7 @@ def test_bad_argument_exit_code(machine: JupyterHome) -> None:
 def test_jupyter_subcommand(machine: JupyterHome) -> None:
     jupyter = str(Path(sys.executable).with_name("jupyter"))
     result = subprocess.run([jupyter, "envdoctor", "--no-probe"], capture_output=True, text=True,
-                            env=dict(os.environ), timeout=120)
+                            env=dict(os.environ), timeout=120, check=False)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Jupyter server: ")

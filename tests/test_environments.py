@@ -453,17 +453,17 @@ def test_venv_whose_home_was_deleted(
     server: ServerInfo, home: Path, python311: BaseInterpreter, tmp_path: Path
 ) -> None:
     venv = make_venv(home / ".virtualenvs" / "orphan", python311)
-    gone = tmp_path / "old-python"
-    (gone / "bin").mkdir(parents=True)
-    gone_home = str(gone / "bin")
-    (gone / "bin").rmdir()
-    gone.rmdir()
-    set_pyvenv_cfg(venv, {"home": gone_home})
+    deleted_base = tmp_path / "old-python"
+    (deleted_base / "bin").mkdir(parents=True)
+    deleted_home = str(deleted_base / "bin")
+    (deleted_base / "bin").rmdir()
+    deleted_base.rmdir()
+    set_pyvenv_cfg(venv, {"home": deleted_home})
 
     envs, _, problems = find(server, home)
 
     env = envs[real(venv)]
-    assert env.base_home == gone_home
+    assert env.base_home == deleted_home
     assert env.base_version is None
     assert env.python_version == python311.version
     assert env.error is None
@@ -613,7 +613,9 @@ def test_windows_layouts_read_on_any_platform(tmp_path: Path) -> None:
     conda_env = describe_prefix(str(conda), "test")
     system_env = describe_prefix(str(system), "test")
 
-    assert venv_env is not None and conda_env is not None and system_env is not None
+    assert venv_env is not None
+    assert conda_env is not None
+    assert system_env is not None
     assert (venv_env.kind, venv_env.python_version, venv_env.has_ipykernel) == (
         "venv",
         "3.11.7",
@@ -658,7 +660,10 @@ def test_broken_input_is_reported(
         [
             f"cannot read {a_file}: Not a directory",
             f"cannot read {dangling_dir}: broken symbolic link to {tmp_path / 'removed-dir'}",
-            f"cannot read {good_dir / 'dangling-env'}: broken symbolic link to {tmp_path / 'removed-env'}",
+            (
+                f"cannot read {good_dir / 'dangling-env'}: "
+                f"broken symbolic link to {tmp_path / 'removed-env'}"
+            ),
             f"skipped {good_dir / 'caf'}\ufffd: the name is not valid UTF-8",
             f"cannot read {root_file}: Not a directory",
         ]

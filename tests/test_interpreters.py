@@ -163,7 +163,8 @@ def test_probe_finds_modules_without_running_them(
         "sideeffect": True,
         "sideeffect.child": False,
     }
-    # Finding "sideeffect.child" imports its parent, as find_spec does; "sideeffect" alone does not.
+    # Finding "sideeffect.child" imports its parent, as find_spec does. Finding
+    # "sideeffect" alone imports nothing.
     assert marker.exists()
     marker.unlink()
     probe_interpreters(
@@ -512,6 +513,22 @@ def test_unusable_cache_file_is_rebuilt(
     document = json.loads((cache_dir / CACHE_FILE_NAME).read_text())
     assert document["version"] == CACHE_FORMAT_VERSION
     assert list(document["entries"]) == [probe_key(request)]
+
+
+def test_cache_drops_deleted_interpreters(
+    counted_venv: tuple[Path, Path, Path], tmp_path: Path, home: Path
+) -> None:
+    _, wrapper, _ = counted_venv
+    doomed = counting_wrapper(tmp_path / "doomed-python", wrapper, tmp_path / "doomed-count")
+    cache_dir = str(tmp_path / "cache")
+    probe_interpreters([request_for(doomed, home)], cache=ProbeCache(cache_dir))
+
+    doomed.unlink()
+    kept = request_for(wrapper, home)
+    probe_interpreters([kept], cache=ProbeCache(cache_dir))
+
+    document = json.loads((tmp_path / "cache" / CACHE_FILE_NAME).read_text())
+    assert list(document["entries"]) == [probe_key(kept)]
 
 
 def test_unwritable_cache_logs_warning(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Dict, List
 
 from conda_envs import CondaEnvBuilder, Dist, Package
 from jupyter_setup import JupyterHome, codes, doctor, only
@@ -16,20 +15,20 @@ from jupyter_envdoctor.model import Finding
 LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
-def activated_environ(prefix: Path) -> Dict[str, str]:
+def activated_environ(prefix: Path) -> dict[str, str]:
     """Return os.environ with PATH as `conda activate` leaves it for a base env."""
     environ = dict(os.environ)
     environ["PATH"] = f"{prefix / 'bin'}{os.pathsep}{environ['PATH']}"
     return environ
 
 
-def snapshot_files(root: Path) -> Dict[str, bytes]:
+def snapshot_files(root: Path) -> dict[str, bytes]:
     """Return the bytes of every kernel.json-bearing file below ``root``, by relative path."""
     return {str(p.relative_to(root)): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file() or p.is_symlink() and p.exists()}
 
 
-def fix_all(findings: List[Finding], **selection: object) -> None:
+def fix_all(findings: list[Finding], **selection: object) -> None:
     fixes = select_fixes(findings, **selection)  # type: ignore[arg-type]
     planned, skipped = plan_all(fixes)
     assert skipped == []
@@ -49,7 +48,7 @@ def test_user_spec_hides_env_spec(machine: JupyterHome, conda_builder: CondaEnvB
     before = snapshot_files(machine.user_kernels)
     environ = activated_environ(new3.prefix)
 
-    snapshot, findings = doctor(machine, new3.python, environ)
+    _, findings = doctor(machine, new3.python, environ)
 
     finding = only(findings, "K105", "python3")
     assert finding.severity == "warning"

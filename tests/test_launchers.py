@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import pytest
 
 from jupyter_envdoctor.discovery.launchers import classify_argv, substitutes_to_server
@@ -42,8 +40,8 @@ LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
         (["bash", "-c", "echo hello"], "other", None, None, None, None),
     ],
 )
-def test_classify_argv(argv: List[str], kind: str, interpreter: Optional[str], module: Optional[str],
-                       prefix: Optional[str], name: Optional[str]) -> None:
+def test_classify_argv(argv: list[str], kind: str, interpreter: str | None, module: str | None,
+                       prefix: str | None, name: str | None) -> None:
     launch = classify_argv(argv)
 
     assert launch.kind == kind

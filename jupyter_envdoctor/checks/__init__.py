@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, List
+from collections.abc import Iterable, Iterator
+from typing import Callable
 
 from ..model import SEVERITY_ORDER, Finding, Snapshot
 from . import activation, environments, kernels, overlap
 
 Check = Callable[[Snapshot], Iterator[Finding]]
 
-CHECKS: List[Check] = [*kernels.CHECKS, *overlap.CHECKS, *activation.CHECKS, *environments.CHECKS]
+CHECKS: list[Check] = [*kernels.CHECKS, *overlap.CHECKS, *activation.CHECKS, *environments.CHECKS]
 
 
-def run_checks(snapshot: Snapshot, ignore: Iterable[str] = ()) -> List[Finding]:
+def run_checks(snapshot: Snapshot, ignore: Iterable[str] = ()) -> list[Finding]:
     """Run every check; return findings sorted by severity, code and title."""
     ignored = {code.upper() for code in ignore}
     findings = [f for check in CHECKS for f in check(snapshot) if f.code not in ignored]

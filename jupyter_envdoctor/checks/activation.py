@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from string import Template
-from typing import Dict, Iterator, Optional, Tuple
 
 from ..discovery.activation import resolve_for_spec
 from ..discovery.scan import kernel_environ
@@ -15,7 +15,7 @@ from . import remedies
 DIRECT_KINDS = ("python", "bare-python")
 
 
-def activation_env(env: Environment, server_environ: Dict[str, str]) -> Dict[str, str]:
+def activation_env(env: Environment, server_environ: dict[str, str]) -> dict[str, str]:
     """Return the spec env that gives a kernel what activating ``env`` would give it."""
     bin_dir = os.path.join(env.prefix, "Scripts" if os.name == "nt" else "bin")
     values = {"PATH": bin_dir + os.pathsep + "${PATH}" if "PATH" in server_environ else bin_dir}
@@ -87,14 +87,14 @@ def check_activation_vars(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
-def _applied(current: Optional[str], wanted: str, snapshot: Snapshot) -> bool:
+def _applied(current: str | None, wanted: str, snapshot: Snapshot) -> bool:
     if current is None:
         return False
     # The kernel's environment has ${NAME} already filled in, so compare the filled-in forms.
     return current == Template(wanted).safe_substitute(snapshot.server.environ)
 
 
-def _direct_env_kernels(snapshot: Snapshot) -> Iterator[Tuple[Kernel, Environment]]:
+def _direct_env_kernels(snapshot: Snapshot) -> Iterator[tuple[Kernel, Environment]]:
     """Yield visible kernels that run an env's interpreter without a wrapper that activates it."""
     for kernel in snapshot.visible_kernels():
         if kernel.error is not None or kernel.launch is None or kernel.launch.kind not in DIRECT_KINDS:
@@ -104,7 +104,7 @@ def _direct_env_kernels(snapshot: Snapshot) -> Iterator[Tuple[Kernel, Environmen
             yield kernel, env
 
 
-def _inside(path: Optional[str], prefix: str) -> bool:
+def _inside(path: str | None, prefix: str) -> bool:
     if path is None:
         return False
     # Resolve the folder only: a venv's bin/python is a symlink that leads out of the venv.

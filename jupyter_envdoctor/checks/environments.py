@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..model import Environment, Finding, Snapshot
 from . import remedies
@@ -21,7 +22,7 @@ def check_env_without_kernel(snapshot: Snapshot) -> Iterator[Finding]:
         name = remedies.free_kernel_name(remedies.portable_kernel_name(env.name), taken)
         taken.add(name)
         env_vars = activation_env(env, snapshot.server.environ) if env.kind == "conda" else None
-        evidence = {"prefix": env.prefix, "python": env.python, "python_version": env.python_version}
+        evidence: dict[str, Any] = {"prefix": env.prefix, "python": env.python, "python_version": env.python_version}
         if env.own_kernel_specs:
             # Specs inside another env's share/jupyter are only seen by a server running there.
             evidence["specs_inside_env_not_searched"] = env.own_kernel_specs
@@ -100,9 +101,9 @@ def check_venv_base(snapshot: Snapshot) -> Iterator[Finding]:
 
 def _unused_envs(snapshot: Snapshot) -> Iterator[Environment]:
     for env in snapshot.environments:
-        if env.kind in USABLE_KINDS and env.python and not env.kernels and not env.is_server:
-            if env.error is None and os.path.exists(env.python):
-                yield env
+        unused = env.kind in USABLE_KINDS and not env.kernels and not env.is_server
+        if unused and env.error is None and env.python and os.path.exists(env.python):
+            yield env
 
 
 def _same_minor(a: str, b: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterator, List, Optional
+from collections.abc import Iterator
+from typing import Any
 
 from ..model import Finding, Kernel, Snapshot
 from . import remedies
@@ -37,7 +38,8 @@ def check_missing_interpreters(snapshot: Snapshot) -> Iterator[Finding]:
         problem = _interpreter_problem(kernel.interpreter)
         if problem is None:
             continue
-        evidence = {"spec_path": kernel.spec_path, "interpreter": kernel.interpreter, "problem": problem}
+        evidence: dict[str, Any] = {
+            "spec_path": kernel.spec_path, "interpreter": kernel.interpreter, "problem": problem}
         prefix = _prefix_guess(kernel.interpreter)
         if prefix:
             evidence["environment_prefix"] = prefix
@@ -64,7 +66,7 @@ def check_bare_python(snapshot: Snapshot) -> Iterator[Finding]:
             # ipykernel's own spec in the server's env: the bare name means "this env's python".
             continue
         path_python = snapshot.path_python
-        evidence = {
+        evidence: dict[str, Any] = {
             "spec_path": kernel.spec_path,
             "argv0": kernel.launch.interpreter,
             "jupyter_client_runs": kernel.interpreter,
@@ -199,11 +201,11 @@ def check_invalid_names(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
-def _loaded(snapshot: Snapshot) -> List[Kernel]:
+def _loaded(snapshot: Snapshot) -> list[Kernel]:
     return [k for k in snapshot.kernels if k.error is None and k.launch is not None]
 
 
-def _interpreter_problem(path: str) -> Optional[str]:
+def _interpreter_problem(path: str) -> str | None:
     if os.path.islink(path) and not os.path.exists(path):
         return f"is a broken symlink (to {os.readlink(path)})"
     if not os.path.exists(path):
@@ -215,7 +217,7 @@ def _interpreter_problem(path: str) -> Optional[str]:
     return None
 
 
-def _prefix_guess(interpreter: str) -> Optional[str]:
+def _prefix_guess(interpreter: str) -> str | None:
     folder = os.path.dirname(interpreter)
     if os.path.basename(folder) in ("bin", "Scripts"):
         return os.path.dirname(folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from typing import Dict, Iterator, List, Optional, Set
+from collections.abc import Iterator
 
 from ..model import Environment, Finding, Fix, Kernel, Snapshot
 from . import remedies
@@ -23,7 +23,7 @@ def check_hidden_specs(snapshot: Snapshot) -> Iterator[Finding]:
         same = _same_interpreter(winner, hidden)
         winner_env = snapshot.environment(winner.environment_id)
         hidden_env = snapshot.environment(hidden.environment_id)
-        evidence: Dict[str, object] = {
+        evidence: dict[str, object] = {
             "visible_spec": winner.spec_path,
             "visible_interpreter": winner.interpreter,
             "visible_python_version": _version(winner, winner_env),
@@ -48,7 +48,7 @@ def check_hidden_specs(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
-def _unshadow_fixes(winner: Kernel, env: Optional[Environment], snapshot: Snapshot) -> List[Fix]:
+def _unshadow_fixes(winner: Kernel, env: Environment | None, snapshot: Snapshot) -> list[Fix]:
     if not remedies.editable(winner):
         return []
     fixes = [remedies.remove_spec(winner)]
@@ -61,7 +61,7 @@ def _unshadow_fixes(winner: Kernel, env: Optional[Environment], snapshot: Snapsh
 
 def check_duplicate_kernels(snapshot: Snapshot) -> Iterator[Finding]:
     """K106: several visible kernels run the same environment's interpreter."""
-    groups: Dict[str, List[Kernel]] = defaultdict(list)
+    groups: dict[str, list[Kernel]] = defaultdict(list)
     for kernel in snapshot.visible_kernels():
         if kernel.error is None and kernel.environment_id and kernel.interpreter:
             groups[kernel.environment_id].append(kernel)
@@ -113,23 +113,23 @@ def check_claimed_environment(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
-def _claimed_env(kernel: Kernel, env: Environment, names: Set[str]) -> Optional[str]:
+def _claimed_env(kernel: Kernel, env: Environment, names: set[str]) -> str | None:
     """Return the env the spec says it runs, when that differs from ``env``; else None."""
     path = kernel.metadata.get("conda_env_path")
-    if kernel.source != "nb_conda_kernels" and isinstance(path, str) and path:
-        # A static copy of an nb_conda_kernels spec keeps the env path it was made for.
-        if os.path.realpath(path) != env.prefix:
-            return path
+    # A static copy of an nb_conda_kernels spec keeps the env path it was made for.
+    copied = kernel.source != "nb_conda_kernels"
+    if copied and isinstance(path, str) and path and os.path.realpath(path) != env.prefix:
+        return path
     for token in _BRACKETED.findall(kernel.display_name):
         token = token.strip()
         if token.startswith("conda env:"):
             token = token[len("conda env:"):].strip()
         if token in names and token not in (env.name, os.path.basename(env.prefix)):
-            return token
+            return str(token)
     return None
 
 
-def _repoint_to_claimed(kernel: Kernel, claimed_envs: List[Environment]) -> List[Fix]:
+def _repoint_to_claimed(kernel: Kernel, claimed_envs: list[Environment]) -> list[Fix]:
     if len(claimed_envs) != 1 or not claimed_envs[0].python or not remedies.editable(kernel):
         return []
     if kernel.launch is None or kernel.launch.kind not in ("python", "bare-python"):
@@ -143,7 +143,7 @@ def _same_interpreter(a: Kernel, b: Kernel) -> bool:
     return os.path.normpath(a.interpreter) == os.path.normpath(b.interpreter) and a.env == b.env
 
 
-def _version(kernel: Kernel, env: Optional[Environment]) -> Optional[str]:
+def _version(kernel: Kernel, env: Environment | None) -> str | None:
     if kernel.probe is not None and kernel.probe.version:
         return kernel.probe.version
     return env.python_version if env else None

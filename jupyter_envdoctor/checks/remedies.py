@@ -7,7 +7,8 @@ import json
 import os
 import re
 import shlex
-from typing import Any, Dict, List, Mapping, Optional, Set
+from collections.abc import Mapping
+from typing import Any
 
 from ..model import Environment, Fix, Kernel
 
@@ -20,7 +21,7 @@ def fix_id(action: str, params: Mapping[str, Any]) -> str:
     return f"{action}-{digest[:10]}"
 
 
-def make_fix(action: str, title: str, params: Dict[str, Any], command: Optional[str] = None) -> Fix:
+def make_fix(action: str, title: str, params: dict[str, Any], command: str | None = None) -> Fix:
     return Fix(id=fix_id(action, params), action=action, title=title, params=params, command=command)
 
 
@@ -34,7 +35,7 @@ def editable(kernel: Kernel) -> bool:
     return kernel.source in EDITABLE_SOURCES and bool(kernel.spec_path)
 
 
-def spec_fixes(kernel: Kernel, *fixes: Fix) -> List[Fix]:
+def spec_fixes(kernel: Kernel, *fixes: Fix) -> list[Fix]:
     """Return ``fixes`` when the kernel's spec may be changed, else none."""
     return list(fixes) if editable(kernel) else []
 
@@ -64,7 +65,7 @@ def rename_spec(kernel: Kernel, new_name: str) -> Fix:
     )
 
 
-def set_spec_env(kernel: Kernel, values: Mapping[str, Optional[str]], why: str) -> Fix:
+def set_spec_env(kernel: Kernel, values: Mapping[str, str | None], why: str) -> Fix:
     """Set (or, for a None value, delete) variables in the spec's ``env``."""
     return make_fix(
         "set-spec-env",
@@ -73,13 +74,13 @@ def set_spec_env(kernel: Kernel, values: Mapping[str, Optional[str]], why: str) 
     )
 
 
-def register_kernel(env: Environment, name: Optional[str] = None,
-                    display_name: Optional[str] = None,
-                    env_vars: Optional[Mapping[str, str]] = None) -> Fix:
+def register_kernel(env: Environment, name: str | None = None,
+                    display_name: str | None = None,
+                    env_vars: Mapping[str, str] | None = None) -> Fix:
     name = name or portable_kernel_name(env.name)
     minor = ".".join((env.python_version or "3").split(".")[:2])
     display_name = display_name or f"Python {minor} ({env.name})"
-    params: Dict[str, Any] = {"environment": env.id, "prefix": env.prefix, "interpreter": env.python,
+    params: dict[str, Any] = {"environment": env.id, "prefix": env.prefix, "interpreter": env.python,
                               "python_version": env.python_version, "name": name,
                               "display_name": display_name}
     if env_vars:
@@ -99,7 +100,7 @@ def portable_kernel_name(text: str) -> str:
     return name or "python-env"
 
 
-def free_kernel_name(name: str, taken: Set[str]) -> str:
+def free_kernel_name(name: str, taken: set[str]) -> str:
     """Return ``name``, or ``name-2``, ``name-3``... when a kernel already has that name."""
     candidate, n = name, 2
     while candidate in taken:
@@ -107,7 +108,7 @@ def free_kernel_name(name: str, taken: Set[str]) -> str:
     return candidate
 
 
-def install_ipykernel_command(env: Optional[Environment], interpreter: str) -> str:
+def install_ipykernel_command(env: Environment | None, interpreter: str) -> str:
     """Return the command that installs ipykernel into ``env`` with its own package manager."""
     if env is not None and env.kind == "conda":
         return f"conda install -p {shlex.quote(env.prefix)} ipykernel"

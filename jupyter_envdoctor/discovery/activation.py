@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-from typing import Dict, List, Tuple
 
 from ..model import Activation
 
@@ -59,7 +58,7 @@ def _load_json(path: str, activation: Activation) -> object:
         return None
 
 
-def _read_exports(script: str, prefix: str) -> Tuple[Dict[str, str], List[str]]:
+def _read_exports(script: str, prefix: str) -> tuple[dict[str, str], list[str]]:
     """Return the `export NAME=VALUE` lines of a script, with $CONDA_PREFIX filled in.
 
     Other variable references become ``${NAME}``, the form jupyter_client fills in from the
@@ -71,8 +70,8 @@ def _read_exports(script: str, prefix: str) -> Tuple[Dict[str, str], List[str]]:
             lines = f.read().splitlines()
     except OSError as e:
         return {}, [f"cannot read: {e.strerror}"]
-    exports: Dict[str, str] = {}
-    skipped: List[str] = []
+    exports: dict[str, str] = {}
+    skipped: list[str] = []
     for line in lines:
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -93,7 +92,7 @@ def _unquote(value: str) -> str:
     return value
 
 
-def resolve_for_spec(variables: Dict[str, str], server_environ: Dict[str, str]) -> Dict[str, str]:
+def resolve_for_spec(variables: dict[str, str], server_environ: dict[str, str]) -> dict[str, str]:
     """Return the values to write into a spec's env so the kernel gets what activation sets.
 
     A ``${NAME}`` whose variable the server does not set would stay literal in the kernel
@@ -102,7 +101,7 @@ def resolve_for_spec(variables: Dict[str, str], server_environ: Dict[str, str]) 
     """
     resolved = {}
     for name, value in variables.items():
-        def keep_or_drop(match: "re.Match[str]") -> str:
+        def keep_or_drop(match: re.Match[str]) -> str:
             return match.group(0) if match.group(1) in server_environ else ""
 
         value = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", keep_or_drop, value)

@@ -687,7 +687,8 @@ def _read_environments_txt(context: SearchContext) -> Iterator[Candidate]:
 
     for number, line in enumerate(lines, start=1):
         value = line.strip()
-        # conda skips blank lines and lines starting with "#" (conda.gateways.disk.read.yield_lines).
+        # conda skips blank lines and lines starting with "#"
+        # (conda.gateways.disk.read.yield_lines).
         if not value or value.startswith("#"):
             continue
         status = _registry_status(value, context)

@@ -159,7 +159,7 @@ class ProbeRequest:
 
 
 def probe_key(request: ProbeRequest) -> str:
-    """Return the cache key of ``request``: a SHA-256 over the executable, modules and PATH_VARIABLES.
+    """Return the cache key of ``request``, a SHA-256 of its executable, modules and PATH_VARIABLES.
 
     Requests with the same key get the same result, so they are probed once.
     """
@@ -237,7 +237,7 @@ def _bool_map(report: Mapping[str, Any], key: str) -> dict[str, bool]:
 
 
 def _result_from_report(executable: str, report: Any) -> ProbeResult:
-    """Build a ProbeResult from the probe's JSON; raise TypeError when a field has the wrong type."""
+    """Build a ProbeResult from the probe's JSON; a field of the wrong type raises TypeError."""
     if not isinstance(report, dict):
         raise TypeError(f"the result is {type(report).__name__}, expected an object")
     enabled = report.get("user_site_enabled")
@@ -551,10 +551,17 @@ class ProbeCache:
         entries = {}
         for key, raw_entry in raw_entries.items():
             try:
-                entries[key] = _CacheEntry.from_json(raw_entry)
+                entry = _CacheEntry.from_json(raw_entry)
             except (KeyError, TypeError, ValueError) as error:
                 logger.debug("dropped malformed probe cache entry %s: %s", key, error)
                 self._changed = True
+                continue
+            # A lookup would reject an entry whose interpreter was deleted, so it goes now.
+            if not os.path.lexists(entry.executable):
+                logger.debug("dropped probe cache entry of deleted %s", entry.executable)
+                self._changed = True
+                continue
+            entries[key] = entry
         return entries
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from jupyter_core import paths as jpaths
 
@@ -17,16 +17,16 @@ log = logging.getLogger(__name__)
 BUILTIN_NAME = "python3"
 
 
-def find_kernels(server: ServerInfo) -> Tuple[List[Kernel], List[str]]:
+def find_kernels(server: ServerInfo) -> tuple[list[Kernel], list[str]]:
     """Load every kernel spec in ``server.kernel_dirs``; return the kernels and read problems.
 
     A name found in an earlier dir hides the same name in later dirs, as in
     jupyter_client's KernelSpecManager.find_kernel_specs; hidden specs are kept, with
     ``hidden_by`` naming the spec that wins.
     """
-    kernels: List[Kernel] = []
-    problems: List[str] = []
-    winners: Dict[str, Kernel] = {}
+    kernels: list[Kernel] = []
+    problems: list[str] = []
+    winners: dict[str, Kernel] = {}
 
     for rank, kernel_dir in enumerate(server.kernel_dirs):
         source = _source_of(kernel_dir, server)
@@ -60,7 +60,7 @@ def load_kernel(name: str, resource_dir: str, source: str, rank: int) -> Kernel:
     return kernel
 
 
-def _kernel_dirs_in(kernel_dir: str, problems: List[str]) -> List[Tuple[str, str]]:
+def _kernel_dirs_in(kernel_dir: str, problems: list[str]) -> list[tuple[str, str]]:
     """List (name, resource dir) pairs the way jupyter_client does: names are lower case."""
     try:
         entries = sorted(os.listdir(kernel_dir))
@@ -80,7 +80,7 @@ def _kernel_dirs_in(kernel_dir: str, problems: List[str]) -> List[Tuple[str, str
     return found
 
 
-def _read_spec(spec_path: str) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+def _read_spec(spec_path: str) -> tuple[dict[str, Any] | None, str | None]:
     try:
         with open(spec_path, "rb") as f:
             raw = f.read()
@@ -101,7 +101,7 @@ def _read_spec(spec_path: str) -> Tuple[Optional[Dict[str, Any]], Optional[str]]
     return spec, None
 
 
-def _fill_from_spec(kernel: Kernel, spec: Dict[str, Any]) -> Optional[str]:
+def _fill_from_spec(kernel: Kernel, spec: dict[str, Any]) -> str | None:
     """Copy the fields jupyter_client uses; return an error for the ones it would reject."""
     argv = spec.get("argv")
     if argv is None:
@@ -142,7 +142,7 @@ def _source_of(kernel_dir: str, server: ServerInfo) -> str:
     return "user" if data_dir.startswith(os.path.expanduser("~")) else "system"
 
 
-def _builtin_kernel(server: ServerInfo, rank: int) -> Optional[Kernel]:
+def _builtin_kernel(server: ServerInfo, rank: int) -> Kernel | None:
     """Return the python3 spec jupyter_client adds from ipykernel when none is on disk."""
     resources = _ipykernel_resources(server.prefix)
     if resources is None:
@@ -156,7 +156,7 @@ def _builtin_kernel(server: ServerInfo, rank: int) -> Optional[Kernel]:
     return kernel
 
 
-def _ipykernel_resources(prefix: str) -> Optional[str]:
+def _ipykernel_resources(prefix: str) -> str | None:
     lib = os.path.join(prefix, "lib")
     try:
         versions = [d for d in os.listdir(lib) if d.startswith("python")]

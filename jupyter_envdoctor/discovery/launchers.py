@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from typing import List, Optional, Sequence
+from collections.abc import Sequence
 
 from ..model import Launch
 
@@ -61,7 +61,7 @@ def _python_launch(kind: str, argv: Sequence[str]) -> Launch:
     return Launch(kind=kind, interpreter=argv[0], module=module)  # type: ignore[arg-type]
 
 
-def _module_of(argv: Sequence[str]) -> Optional[str]:
+def _module_of(argv: Sequence[str]) -> str | None:
     """Return the module run by ``python [options] -m MODULE``, skipping interpreter options."""
     i = 1
     while i < len(argv):
@@ -99,7 +99,7 @@ def _conda_run(argv: Sequence[str]) -> Launch:
     run_at = argv.index("run")
     args = list(argv[run_at + 1:])
     prefix = name = None
-    inner: List[str] = []
+    inner: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
@@ -127,7 +127,7 @@ def _conda_run(argv: Sequence[str]) -> Launch:
 def _pixi_run(argv: Sequence[str]) -> Launch:
     args = list(argv[2:])
     manifest = None
-    inner: List[str] = []
+    inner: list[str] = []
     i = 0
     while i < len(args):
         arg = args[i]
@@ -144,17 +144,16 @@ def _pixi_run(argv: Sequence[str]) -> Launch:
                   wrapper=argv[0], module=_inner_module(inner))
 
 
-def _shell_activate(argv: Sequence[str]) -> Optional[Launch]:
+def _shell_activate(argv: Sequence[str]) -> Launch | None:
     script = argv[argv.index("-c") + 1] if argv.index("-c") + 1 < len(argv) else ""
     match = _ACTIVATE.search(script)
     if not match:
         return None
     activate, target = match.group(1), match.group(2)
     prefix = name = None
-    if "/" in activate and activate.endswith("/bin/activate"):
-        # `. /path/env/bin/activate` (a venv, or conda's activate script with an env argument)
-        if not target:
-            prefix = os.path.dirname(os.path.dirname(activate))
+    if activate.endswith("/bin/activate") and not target:
+        # `. /path/env/bin/activate` activates the env that holds the script (a venv).
+        prefix = os.path.dirname(os.path.dirname(activate))
     if target:
         if "/" in target or os.sep in target:
             prefix = target
@@ -165,7 +164,7 @@ def _shell_activate(argv: Sequence[str]) -> Optional[Launch]:
                   inner_argv=inner, wrapper=argv[0], module=_inner_module(inner))
 
 
-def _exec_argv(script: str) -> List[str]:
+def _exec_argv(script: str) -> list[str]:
     """Return the command after the last `exec` (or the last `&&`) of a shell script."""
     for separator in ("exec ", "&& ", "; "):
         if separator in script:
@@ -177,7 +176,7 @@ def _exec_argv(script: str) -> List[str]:
     return []
 
 
-def _inner_module(inner: Sequence[str]) -> Optional[str]:
+def _inner_module(inner: Sequence[str]) -> str | None:
     if inner and _PYTHON_FILE.match(_basename(inner[0])):
         return _module_of(inner)
     return None

@@ -7,7 +7,6 @@ same kernels from the environments discovery already found, so no conda process 
 from __future__ import annotations
 
 import os
-from typing import List, Optional
 
 from ..model import Environment, Kernel, ServerInfo
 from .kernelspecs import load_kernel
@@ -16,7 +15,7 @@ from .launchers import classify_argv
 RUNNER_MODULE = "nb_conda_kernels.runner"
 
 
-def conda_kernels(server: ServerInfo, environments: List[Environment], rank: int) -> List[Kernel]:
+def conda_kernels(server: ServerInfo, environments: list[Environment], rank: int) -> list[Kernel]:
     """Return one kernel per kernel spec inside each conda env, named as nb_conda_kernels does."""
     root = _conda_root(environments)
     kernels = []
@@ -32,7 +31,7 @@ def conda_kernels(server: ServerInfo, environments: List[Environment], rank: int
 
 def _runner_kernel(
     server: ServerInfo, env: Environment, root: str, resource_dir: str, rank: int
-) -> Optional[Kernel]:
+) -> Kernel | None:
     original = load_kernel(os.path.basename(resource_dir).lower(), resource_dir, "env", rank)
     if original.error is not None or not original.argv:
         return None
@@ -69,7 +68,7 @@ def _runner_kernel(
     return kernel
 
 
-def _conda_root(environments: List[Environment]) -> Optional[str]:
+def _conda_root(environments: list[Environment]) -> str | None:
     for env in environments:
         if env.kind == "conda" and env.is_conda_base:
             return env.prefix

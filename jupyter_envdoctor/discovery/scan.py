@@ -6,9 +6,10 @@ import glob
 import logging
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from string import Template
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable
 
 from packaging.utils import canonicalize_name
 
@@ -30,18 +31,18 @@ Progress = Callable[[str], None]
 class ScanOptions:
     """What to scan and how; the CLI and the server extension fill it from configuration."""
 
-    server_python: Optional[str] = None
-    environ: Optional[Dict[str, str]] = None
+    server_python: str | None = None
+    environ: dict[str, str] | None = None
     extra_env_dirs: Sequence[str] = ()
-    root_dir: Optional[str] = None
+    root_dir: str | None = None
     probe: bool = True
     probe_timeout: float = 10.0
     use_cache: bool = True
-    cache_dir: Optional[str] = None
-    progress: Optional[Progress] = field(default=None, repr=False)
+    cache_dir: str | None = None
+    progress: Progress | None = field(default=None, repr=False)
 
 
-def scan(options: Optional[ScanOptions] = None) -> Snapshot:
+def scan(options: ScanOptions | None = None) -> Snapshot:
     """Discover kernels and environments, then probe each distinct kernel interpreter."""
     options = options or ScanOptions()
     report = options.progress or (lambda message: None)
@@ -77,7 +78,7 @@ def scan(options: Optional[ScanOptions] = None) -> Snapshot:
     return snapshot
 
 
-def distribution_names(prefix: str) -> List[str]:
+def distribution_names(prefix: str) -> list[str]:
     """Return the canonical names of the distributions in the prefix's site dirs.
 
     Names come from the metadata dir names alone (name-version.dist-info), which is enough
@@ -96,7 +97,7 @@ def distribution_names(prefix: str) -> List[str]:
     return sorted(names)
 
 
-def kernel_environ(kernel: Kernel, server: ServerInfo) -> Dict[str, str]:
+def kernel_environ(kernel: Kernel, server: ServerInfo) -> dict[str, str]:
     """Return the environment the kernel process gets: the server's, updated by the spec's env.
 
     jupyter_client fills ``${VAR}`` from the server's environment with
@@ -109,8 +110,8 @@ def kernel_environ(kernel: Kernel, server: ServerInfo) -> Dict[str, str]:
 
 
 def resolve_interpreter(
-    kernel: Kernel, server: ServerInfo, environments: List[Environment]
-) -> Optional[str]:
+    kernel: Kernel, server: ServerInfo, environments: list[Environment]
+) -> str | None:
     """Return the Python interpreter the kernel really runs, or None when it is not Python."""
     launch = kernel.launch
     if launch is None or launch.kind == "other":
@@ -124,7 +125,7 @@ def resolve_interpreter(
     return _wrapped_interpreter(kernel, environments)
 
 
-def _wrapped_interpreter(kernel: Kernel, environments: List[Environment]) -> Optional[str]:
+def _wrapped_interpreter(kernel: Kernel, environments: list[Environment]) -> str | None:
     """Return the interpreter a wrapper (runner, conda run, activate, pixi) ends up running."""
     launch = kernel.launch
     assert launch is not None
@@ -143,19 +144,19 @@ def _wrapped_interpreter(kernel: Kernel, environments: List[Environment]) -> Opt
     return os.path.join(prefix, "Scripts" if os.name == "nt" else "bin", os.path.basename(inner))
 
 
-def _prefix_of_named_env(name: str, environments: List[Environment]) -> Optional[str]:
+def _prefix_of_named_env(name: str, environments: list[Environment]) -> str | None:
     if name == "base":
         return next((e.prefix for e in environments if e.is_conda_base), None)
     return next((e.prefix for e in environments if e.kind == "conda" and e.name == name), None)
 
 
-def _absolute_or_on_path(program: str, environ: Dict[str, str]) -> Optional[str]:
+def _absolute_or_on_path(program: str, environ: dict[str, str]) -> str | None:
     if os.path.isabs(program):
         return program
     return shutil.which(program, path=environ.get("PATH", os.defpath))
 
 
-def _link_kernels_to_environments(kernels: List[Kernel], environments: List[Environment]) -> None:
+def _link_kernels_to_environments(kernels: list[Kernel], environments: list[Environment]) -> None:
     by_prefix = {env.prefix: env for env in environments}
     for kernel in kernels:
         if not kernel.interpreter:
@@ -169,7 +170,7 @@ def _link_kernels_to_environments(kernels: List[Kernel], environments: List[Envi
             env.kernels.append(kernel.name)
 
 
-def _known_prefix(interpreter: str) -> Optional[str]:
+def _known_prefix(interpreter: str) -> str | None:
     # A venv's bin/python is a symlink to its base interpreter, so the prefix is looked
     # up from the path as written first, and from the resolved path only as a fallback.
     prefix = prefix_of_interpreter(interpreter)
@@ -179,7 +180,7 @@ def _known_prefix(interpreter: str) -> Optional[str]:
 
 
 def _probe_kernels(snapshot: Snapshot, options: ScanOptions) -> None:
-    requests: Dict[str, ProbeRequest] = {}
+    requests: dict[str, ProbeRequest] = {}
     for kernel in snapshot.kernels:
         request = _probe_request(kernel, snapshot.server)
         if request is not None:
@@ -197,7 +198,7 @@ def _probe_kernels(snapshot: Snapshot, options: ScanOptions) -> None:
             kernel.probe = results.get(request)
 
 
-def _probe_request(kernel: Kernel, server: ServerInfo) -> Optional[ProbeRequest]:
+def _probe_request(kernel: Kernel, server: ServerInfo) -> ProbeRequest | None:
     if not kernel.interpreter or kernel.launch is None:
         return None
     modules = ["ipykernel"]
@@ -212,7 +213,7 @@ def _probe_request(kernel: Kernel, server: ServerInfo) -> Optional[ProbeRequest]
     )
 
 
-def _path_python_request(snapshot: Snapshot) -> Optional[ProbeRequest]:
+def _path_python_request(snapshot: Snapshot) -> ProbeRequest | None:
     """Return a probe of the `python` on PATH, which front ends other than jupyter_client run
     for a bare argv[0]; None when no visible kernel has one."""
     if not any(k.visible and k.launch and k.launch.kind == "bare-python" for k in snapshot.kernels):

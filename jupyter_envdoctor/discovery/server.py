@@ -13,7 +13,7 @@ import os
 import platform
 import re
 import sys
-from typing import Dict, List, Mapping, Optional
+from collections.abc import Mapping
 
 from jupyter_core import paths as jpaths
 
@@ -27,16 +27,16 @@ _VERSION_DIR = re.compile(r"^python(\d+\.\d+)$")
 
 
 def server_info(
-    executable: Optional[str] = None, environ: Optional[Mapping[str, str]] = None
+    executable: str | None = None, environ: Mapping[str, str] | None = None
 ) -> ServerInfo:
     """Describe the server that runs ``executable`` (default: this interpreter)."""
-    env: Dict[str, str] = dict(os.environ if environ is None else environ)
+    env: dict[str, str] = dict(os.environ if environ is None else environ)
     if executable is None or _same_file(executable, sys.executable):
         return _describe_this_process(env)
     return _describe_other_interpreter(executable, env)
 
 
-def _describe_this_process(env: Dict[str, str]) -> ServerInfo:
+def _describe_this_process(env: dict[str, str]) -> ServerInfo:
     info = ServerInfo(
         executable=sys.executable,
         prefix=sys.prefix,
@@ -49,7 +49,7 @@ def _describe_this_process(env: Dict[str, str]) -> ServerInfo:
     return info
 
 
-def _describe_other_interpreter(executable: str, env: Dict[str, str]) -> ServerInfo:
+def _describe_other_interpreter(executable: str, env: dict[str, str]) -> ServerInfo:
     prefix = _prefix_of(executable)
     own_env = os.path.join(sys.prefix, "share", "jupyter")
     data_dirs = [_swap_prefix(d, own_env, os.path.join(prefix, "share", "jupyter"))
@@ -74,7 +74,7 @@ def _swap_prefix(path: str, old: str, new: str) -> str:
     return new if os.path.normpath(path) == os.path.normpath(old) else path
 
 
-def _order_user_and_env(data_dirs: List[str], prefix: str, env: Mapping[str, str]) -> List[str]:
+def _order_user_and_env(data_dirs: list[str], prefix: str, env: Mapping[str, str]) -> list[str]:
     """Put the env dir before or after the user dir as jupyter_core would for ``prefix``."""
     env_dir = os.path.join(prefix, "share", "jupyter")
     user_dir = jpaths.jupyter_data_dir()
@@ -108,7 +108,7 @@ def _prefix_of(executable: str) -> str:
     return folder
 
 
-def _static_version(prefix: str) -> Optional[str]:
+def _static_version(prefix: str) -> str | None:
     try:
         names = os.listdir(os.path.join(prefix, "lib"))
     except OSError:
@@ -141,7 +141,7 @@ def _read_kernel_spec_manager(info: ServerInfo) -> None:
     # execute user code, so a manager set only there is not seen.
 
 
-def _manager_in_config(path: str) -> Optional[str]:
+def _manager_in_config(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as f:
             config = json.load(f)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Collection, List
+from collections.abc import Collection
 
 from ..model import Finding, Fix
 from .journal import Run, apply_fixes, list_runs, undo_last
@@ -10,19 +10,19 @@ from .plan import FixError, PlannedFix, plan_all, plan_fix
 
 
 def select_fixes(
-    findings: List[Finding],
+    findings: list[Finding],
     codes: Collection[str] = (),
     kernels: Collection[str] = (),
     fix_ids: Collection[str] = (),
     include_commands: bool = False,
-) -> List[Fix]:
+) -> list[Fix]:
     """Pick one fix per finding: the first the tool can apply, unless ``fix_ids`` name others.
 
     The fixes of one finding are alternatives (remove a spec, or rename it), so only one is
     taken. Commands for the user (package installs) are taken only with ``include_commands``.
     """
     wanted_codes = {c.upper() for c in codes}
-    chosen: List[Fix] = []
+    chosen: list[Fix] = []
     seen = set()
     for finding in findings:
         if wanted_codes and finding.code not in wanted_codes:
@@ -36,7 +36,7 @@ def select_fixes(
     return chosen
 
 
-def _pick(finding: Finding, fix_ids: Collection[str], include_commands: bool) -> List[Fix]:
+def _pick(finding: Finding, fix_ids: Collection[str], include_commands: bool) -> list[Fix]:
     if fix_ids:
         return [f for f in finding.fixes if f.id in fix_ids]
     for fix in finding.fixes:

@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 
@@ -35,19 +35,19 @@ class Run:
     folder: str
     created: float
     status: str  # "applying", "applied", "undone" or "failed"
-    fixes: List[Dict[str, str]] = field(default_factory=list)
-    changes: List[Dict[str, Any]] = field(default_factory=list)
+    fixes: list[dict[str, str]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def runs_dir() -> str:
     return os.path.join(jupyter_data_dir(), "envdoctor", "runs")
 
 
-def apply_fixes(planned: List[PlannedFix]) -> Run:
+def apply_fixes(planned: list[PlannedFix]) -> Run:
     """Back up, then make every change of ``planned``; on failure restore what was changed."""
     run = _new_run(planned)
     records = iter(run.changes)
-    done: List[Dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     try:
         for plan in planned:
             for directory in plan.created_dirs:
@@ -83,7 +83,7 @@ def undo_last(force: bool = False) -> Run:
     return run
 
 
-def list_runs() -> List[Run]:
+def list_runs() -> list[Run]:
     """Return the recorded runs, newest first; unreadable manifests are skipped with a warning."""
     runs = []
     try:
@@ -98,7 +98,7 @@ def list_runs() -> List[Run]:
     return runs
 
 
-def _new_run(planned: List[PlannedFix]) -> Run:
+def _new_run(planned: list[PlannedFix]) -> Run:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
     folder = os.path.join(runs_dir(), run_id)
@@ -112,8 +112,8 @@ def _new_run(planned: List[PlannedFix]) -> Run:
     return run
 
 
-def _backup(run: Run, change: FileChange, plan: PlannedFix) -> Dict[str, Any]:
-    record: Dict[str, Any] = {
+def _backup(run: Run, change: FileChange, plan: PlannedFix) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "path": change.path,
         "mode": change.mode,
         "backup": None,
@@ -156,7 +156,7 @@ def write_atomic(path: str, data: bytes, mode: int = 0o644) -> None:
         raise
 
 
-def _restore(run_folder: str, records: List[Dict[str, Any]]) -> None:
+def _restore(run_folder: str, records: list[dict[str, Any]]) -> None:
     """Put back the state before the run, newest change first."""
     for record in reversed(records):
         for directory in record["removed_dirs"]:
@@ -176,7 +176,7 @@ def _restore(run_folder: str, records: List[Dict[str, Any]]) -> None:
         _remove_empty_dir(directory)
 
 
-def _conflicts(records: List[Dict[str, Any]]) -> List[str]:
+def _conflicts(records: list[dict[str, Any]]) -> list[str]:
     """Return the files whose content is no longer what the run left there."""
     # Several fixes of one run may change the same file; the last change is what it left.
     final = {record["path"]: record["after_sha256"] for record in records}
@@ -192,11 +192,11 @@ def _remove_empty_dir(directory: str) -> None:
         log.warning("left %s in place: %s", directory, e.strerror)
 
 
-def _sha256(data: Optional[bytes]) -> Optional[str]:
+def _sha256(data: bytes | None) -> str | None:
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
-def _read_or_none(path: str) -> Optional[bytes]:
+def _read_or_none(path: str) -> bytes | None:
     if os.path.islink(path):
         return None
     try:
@@ -217,7 +217,7 @@ def _save_status(run: Run, status: str) -> None:
     _save(run)
 
 
-def _load_run(folder: str) -> Optional[Run]:
+def _load_run(folder: str) -> Run | None:
     path = os.path.join(folder, MANIFEST)
     try:
         with open(path, encoding="utf-8") as f:

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Optional
 
 from jupyter_core.paths import jupyter_data_dir
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 SPEC_FILE = "kernel.json"
 
 # Path -> content that fixes planned earlier in the same run leave there (None: deleted).
-Overlay = Dict[str, Optional[bytes]]
+Overlay = dict[str, Optional[bytes]]
 
 
 class FixError(ValueError):
@@ -34,20 +34,20 @@ class FileChange:
     """One file a fix writes or deletes; ``before``/``after`` None means absent."""
 
     path: str
-    before: Optional[bytes]
-    after: Optional[bytes]
+    before: bytes | None
+    after: bytes | None
     mode: int = 0o644
     # A symlink is backed up and restored as a link to this target, never as a copy.
-    link_before: Optional[str] = None
+    link_before: str | None = None
 
 
 @dataclass
 class PlannedFix:
     fix: Fix
-    changes: List[FileChange] = field(default_factory=list)
+    changes: list[FileChange] = field(default_factory=list)
     # Folders the fix creates (removed again by undo) or empties and removes.
-    created_dirs: List[str] = field(default_factory=list)
-    removed_dirs: List[str] = field(default_factory=list)
+    created_dirs: list[str] = field(default_factory=list)
+    removed_dirs: list[str] = field(default_factory=list)
 
     def diff(self) -> str:
         """Return a unified diff of the text files the fix changes (binary files by name)."""
@@ -67,7 +67,7 @@ class PlannedFix:
         return "".join(parts)
 
 
-def plan_fix(fix: Fix, overlay: Optional[Overlay] = None) -> PlannedFix:
+def plan_fix(fix: Fix, overlay: Overlay | None = None) -> PlannedFix:
     """Plan ``fix`` against the files as they are now; raise FixError when it cannot apply.
 
     ``overlay`` maps paths to the content that fixes planned earlier in the same run will
@@ -80,11 +80,11 @@ def plan_fix(fix: Fix, overlay: Optional[Overlay] = None) -> PlannedFix:
     return planner(fix, overlay if overlay is not None else {})
 
 
-def plan_all(fixes: List[Fix]) -> Tuple[List[PlannedFix], List[Tuple[Fix, str]]]:
+def plan_all(fixes: list[Fix]) -> tuple[list[PlannedFix], list[tuple[Fix, str]]]:
     """Plan ``fixes`` in order, each on top of the ones before; return plans and skipped fixes."""
     overlay: Overlay = {}
-    planned: List[PlannedFix] = []
-    skipped: List[Tuple[Fix, str]] = []
+    planned: list[PlannedFix] = []
+    skipped: list[tuple[Fix, str]] = []
     for fix in fixes:
         try:
             plan = plan_fix(fix, overlay)
@@ -112,7 +112,7 @@ def _plan_remove(fix: Fix, overlay: Overlay) -> PlannedFix:
     return planned
 
 
-def _plan_edit(fix: Fix, overlay: Overlay, edit: Callable[[Dict[str, Any]], None]) -> PlannedFix:
+def _plan_edit(fix: Fix, overlay: Overlay, edit: Callable[[dict[str, Any]], None]) -> PlannedFix:
     resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
     path = os.path.join(resource_dir, SPEC_FILE)
     before = _read(path, overlay)
@@ -123,14 +123,14 @@ def _plan_edit(fix: Fix, overlay: Overlay, edit: Callable[[Dict[str, Any]], None
 
 
 def _plan_repoint(fix: Fix, overlay: Overlay) -> PlannedFix:
-    def edit(spec: Dict[str, Any]) -> None:
+    def edit(spec: dict[str, Any]) -> None:
         spec["argv"][0] = fix.params["interpreter"]
 
     return _plan_edit(fix, overlay, edit)
 
 
 def _plan_set_env(fix: Fix, overlay: Overlay) -> PlannedFix:
-    def edit(spec: Dict[str, Any]) -> None:
+    def edit(spec: dict[str, Any]) -> None:
         env = dict(spec.get("env") or {})
         for key, value in fix.params["env"].items():
             if value is None:
@@ -174,7 +174,7 @@ def _plan_register(fix: Fix, overlay: Overlay) -> PlannedFix:
     return planned
 
 
-_PLANNERS: Dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
+_PLANNERS: dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
     "remove-spec": _plan_remove,
     "repoint-spec": _plan_repoint,
     "set-spec-env": _plan_set_env,
@@ -183,7 +183,7 @@ _PLANNERS: Dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
 }
 
 
-def dump_spec(spec: Dict[str, Any]) -> bytes:
+def dump_spec(spec: dict[str, Any]) -> bytes:
     """Serialize a kernel spec the way jupyter_client and ipykernel write kernel.json."""
     return (json.dumps(spec, indent=1) + "\n").encode("utf-8")
 
@@ -200,7 +200,7 @@ def _existing_kernel_dir(resource_dir: str, overlay: Overlay) -> str:
     return resource_dir
 
 
-def _load_spec(path: str, raw: Optional[bytes]) -> Dict[str, Any]:
+def _load_spec(path: str, raw: bytes | None) -> dict[str, Any]:
     if raw is None:
         raise FixError(f"cannot edit {path}: the file does not exist")
     try:
@@ -212,7 +212,7 @@ def _load_spec(path: str, raw: Optional[bytes]) -> Dict[str, Any]:
     return spec
 
 
-def _read(path: str, overlay: Overlay) -> Optional[bytes]:
+def _read(path: str, overlay: Overlay) -> bytes | None:
     if path in overlay:
         return overlay[path]
     try:
@@ -231,8 +231,8 @@ def _mode(path: str) -> int:
         return 0o644
 
 
-def _files_below(folder: str) -> List[str]:
-    found = []
+def _files_below(folder: str) -> list[str]:
+    found: list[str] = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for name in sorted(files):
@@ -240,14 +240,14 @@ def _files_below(folder: str) -> List[str]:
     return found
 
 
-def _dirs_below(folder: str) -> List[str]:
-    found = []
+def _dirs_below(folder: str) -> list[str]:
+    found: list[str] = []
     for root, dirs, _ in os.walk(folder, topdown=False):
         found.extend(os.path.join(root, d) for d in sorted(dirs))
     return found
 
 
-def _text_lines(data: Optional[bytes]) -> Optional[List[str]]:
+def _text_lines(data: bytes | None) -> list[str] | None:
     if data is None:
         return []
     try:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Any, Dict, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .plan import FixError, dump_spec
 
 LOGOS = ("logo-32x32.png", "logo-64x64.png", "logo-svg.svg")
 
 
-def kernel_spec(params: Mapping[str, Any]) -> Dict[str, Any]:
+def kernel_spec(params: Mapping[str, Any]) -> dict[str, Any]:
     """Return kernel.json for the env's own interpreter, by absolute path.
 
     The layout follows ipykernel 7's `install`: ``-Xfrozen_modules=off`` so that the
@@ -25,7 +26,7 @@ def kernel_spec(params: Mapping[str, Any]) -> Dict[str, Any]:
     if _at_least(params.get("python_version"), (3, 11)):
         argv.append("-Xfrozen_modules=off")
     argv += ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec: Dict[str, Any] = {
+    spec: dict[str, Any] = {
         "argv": argv,
         "display_name": params["display_name"],
         "language": "python",
@@ -37,7 +38,7 @@ def kernel_spec(params: Mapping[str, Any]) -> Dict[str, Any]:
     return spec
 
 
-def kernel_files(params: Mapping[str, Any]) -> Dict[str, bytes]:
+def kernel_files(params: Mapping[str, Any]) -> dict[str, bytes]:
     """Return the files of the new kernel dir: kernel.json and the env's ipykernel logos."""
     files = {"kernel.json": dump_spec(kernel_spec(params))}
     resources = _ipykernel_resources(params.get("prefix", ""))
@@ -57,7 +58,7 @@ def _ipykernel_resources(prefix: str) -> str:
     return ""
 
 
-def _at_least(version: Any, minimum: tuple) -> bool:
+def _at_least(version: Any, minimum: tuple[int, ...]) -> bool:
     try:
         parts = tuple(int(p) for p in str(version).split(".")[:2])
     except ValueError:
