@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from traitlets import Bool, TraitError, Unicode
 from traitlets import Dict as DictTrait
 from traitlets import List as ListTrait
+from traitlets.config import Configurable
 
 from ._version import __version__
 from .config import EnvDoctor
@@ -47,7 +48,7 @@ class EnvDoctorBase(JupyterApp):
     flags = DictTrait(_common_flags)
     json = Bool(False, config=True, help="Print JSON instead of text.")
 
-    classes = [EnvDoctor]
+    classes: ClassVar[list[type[Configurable]]] = [EnvDoctor]
 
     def exit(self, exit_status: Any = 0) -> None:
         # traitlets exits with 1 on bad arguments; 1 means "warnings" here, so use 3.
