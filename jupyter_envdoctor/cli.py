@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable
 
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from traitlets import Bool, TraitError, Unicode
 from traitlets import Dict as DictTrait
 from traitlets import List as ListTrait
-from traitlets.config import Configurable
 
 from ._version import __version__
 from .config import EnvDoctor
@@ -48,7 +47,7 @@ class EnvDoctorBase(JupyterApp):
     flags = DictTrait(_common_flags)
     json = Bool(False, config=True, help="Print JSON instead of text.")
 
-    classes: ClassVar[list[type[Configurable]]] = [EnvDoctor]
+    classes = [EnvDoctor]  # noqa: RUF012 - traitlets reads this list from the class
 
     def exit(self, exit_status: Any = 0) -> None:
         # traitlets exits with 1 on bad arguments; 1 means "warnings" here, so use 3.
