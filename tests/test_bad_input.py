@@ -161,3 +161,16 @@ def test_fix_of_spec_changed_meanwhile(machine: JupyterHome) -> None:
     with pytest.raises(FixError, match="changed since it was applied"):
         undo_last()
     assert json.loads((folder / "kernel.json").read_text()) == {"argv": ["edited"]}
+
+
+def test_register_checks_ipykernel_first(machine: JupyterHome) -> None:
+    from jupyter_envdoctor.checks.remedies import register_kernel
+    from jupyter_envdoctor.discovery.environments import describe_prefix
+
+    venv = machine.venv("no-ipykernel")
+    env = describe_prefix(str(venv.parent.parent), "test")
+    assert env is not None
+
+    with pytest.raises(FixError, match="cannot import ipykernel; install it first: .* -m pip install"):
+        plan_fix(register_kernel(env))
+    assert not machine.user_kernels.exists()

@@ -58,7 +58,7 @@ def check_stale_registry(snapshot: Snapshot) -> Iterator[Finding]:
         if entry.status == "ok":
             continue
         reason = {"missing": "does not exist", "not-an-env": "has no conda-meta/history",
-                  "invalid": "is not an absolute path"}.get(entry.status, entry.status)
+                  "invalid": "is not a valid absolute path"}.get(entry.status, entry.status)
         yield Finding(
             code="E202",
             severity="info",

@@ -161,22 +161,13 @@ def _link_kernels_to_environments(kernels: list[Kernel], environments: list[Envi
     for kernel in kernels:
         if not kernel.interpreter:
             continue
-        prefix = _known_prefix(kernel.interpreter)
-        env = by_prefix.get(prefix) if prefix else None
+        prefix = prefix_of_interpreter(kernel.interpreter)
+        env = by_prefix.get(os.path.realpath(prefix)) if prefix else None
         if env is None:
             continue
         kernel.environment_id = env.id
         if kernel.visible and kernel.name not in env.kernels:
             env.kernels.append(kernel.name)
-
-
-def _known_prefix(interpreter: str) -> str | None:
-    # A venv's bin/python is a symlink to its base interpreter, so the prefix is looked
-    # up from the path as written first, and from the resolved path only as a fallback.
-    prefix = prefix_of_interpreter(interpreter)
-    if prefix is None and os.path.exists(interpreter):
-        prefix = prefix_of_interpreter(os.path.realpath(interpreter))
-    return os.path.realpath(prefix) if prefix else None
 
 
 def _probe_kernels(snapshot: Snapshot, options: ScanOptions) -> None:

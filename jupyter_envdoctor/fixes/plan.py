@@ -6,6 +6,7 @@ import difflib
 import json
 import logging
 import os
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -168,10 +169,24 @@ def _plan_register(fix: Fix, overlay: Overlay) -> PlannedFix:
     target = os.path.join(jupyter_data_dir(), "kernels", name)
     if os.path.lexists(target):
         raise FixError(f"cannot register kernel {name!r}: {target} exists; choose another name")
+    _require_ipykernel(fix.params["interpreter"])
     planned = PlannedFix(fix, created_dirs=[target])
     for relative, content in kernel_files(fix.params).items():
         planned.changes.append(FileChange(os.path.join(target, relative), None, content))
     return planned
+
+
+def _require_ipykernel(interpreter: str) -> None:
+    """Raise FixError unless ``interpreter`` runs and finds ipykernel_launcher."""
+    from ..discovery.interpreters import ProbeRequest, probe_interpreters
+
+    request = ProbeRequest.from_environ(interpreter, os.environ, ("ipykernel", "ipykernel_launcher"))
+    result = probe_interpreters([request], timeout=30.0)[request]
+    if not result.ok:
+        raise FixError(f"cannot register a kernel for {interpreter}: it does not run ({result.error})")
+    if not all(result.importable.values()):
+        raise FixError(f"cannot register a kernel for {interpreter}: it cannot import ipykernel; "
+                       f"install it first: {shlex.quote(interpreter)} -m pip install ipykernel")
 
 
 _PLANNERS: dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
