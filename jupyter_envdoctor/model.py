@@ -14,8 +14,8 @@ Severity = Literal["error", "warning", "info"]
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 
-# How a kernel's argv starts the kernel process. The checks treat each kind differently:
-# only "python" and "bare-python" name the kernel's interpreter directly.
+# Kinds of kernel launch, by the program in argv. Only "python" and "bare-python" name the
+# kernel's interpreter directly; the wrappers activate an environment first.
 LaunchKind = Literal[
     "python",  # absolute (or relative) path to a Python interpreter
     "bare-python",  # "python", "python3" or "python3.X", resolved by the launcher
@@ -36,7 +36,7 @@ def environment_id(prefix: str) -> str:
 
 @dataclass
 class Launch:
-    """What a kernel's argv says about the process it starts."""
+    """The process a kernel's argv starts: interpreter, module and the env a wrapper activates."""
 
     kind: LaunchKind
     # The interpreter as written in argv (absolute path, or a bare name for "bare-python").

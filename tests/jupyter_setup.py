@@ -23,7 +23,7 @@ from jupyter_envdoctor.checks import run_checks
 from jupyter_envdoctor.discovery.scan import ScanOptions, scan
 from jupyter_envdoctor.model import Finding, Snapshot
 
-# Variables of the developer's or CI's shell that would leak into what the doctor sees.
+# Variables of the developer's or CI's shell that would leak into the doctor's input.
 CLEARED_VARIABLES = (
     "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "CONDA_EXE", "CONDA_ENVS_PATH", "CONDA_ROOT", "CONDARC",
     "CONDA_PYTHON_EXE", "CONDA_SHLVL", "MAMBA_ROOT_PREFIX", "VIRTUAL_ENV", "PYTHONPATH",

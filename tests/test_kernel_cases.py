@@ -235,7 +235,7 @@ def test_interpreter_without_ipykernel(machine: JupyterHome) -> None:
     assert fix.command == f"{proj} -m ensurepip && {proj} -m pip install ipykernel"
     assert codes([f for f in findings if f.severity != "info"]) == ["K103"]
 
-    # The user runs the printed command; uv stands in for pip to keep the download cached.
+    # The user runs the printed command. uv replaces pip here so that the download is cached.
     machine.uv_install(proj, "ipykernel")
     _, after = doctor(machine)
     assert [f for f in after if f.severity != "info"] == []

@@ -1,4 +1,4 @@
-"""What `conda activate` would set for an environment, read from its files without running them."""
+"""Variables that `conda activate` sets for an environment, read from its files without running them."""
 
 from __future__ import annotations
 

@@ -152,7 +152,7 @@ def _shell_activate(argv: Sequence[str]) -> Launch | None:
     activate, target = match.group(1), match.group(2)
     prefix = name = None
     if activate.endswith("/bin/activate") and not target:
-        # `. /path/env/bin/activate` activates the env that holds the script (a venv).
+        # `. /path/env/bin/activate` activates the env that contains the script (a venv).
         prefix = os.path.dirname(os.path.dirname(activate))
     if target:
         if "/" in target or os.sep in target:

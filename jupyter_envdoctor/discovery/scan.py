@@ -24,12 +24,14 @@ from .server import server_info
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MANAGER = "jupyter_client.kernelspec.KernelSpecManager"
+
 Progress = Callable[[str], None]
 
 
 @dataclass
 class ScanOptions:
-    """What to scan and how; the CLI and the server extension fill it from configuration."""
+    """Scan settings, filled from configuration by the CLI and the server extension."""
 
     server_python: str | None = None
     environ: dict[str, str] | None = None
@@ -66,6 +68,9 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
 
     if server.nb_conda_kernels:
         kernels.extend(conda_kernels(server, environments, len(server.kernel_dirs) + 1))
+    elif server.kernel_spec_manager != DEFAULT_MANAGER:
+        problems.append(f"the server uses kernel spec manager {server.kernel_spec_manager}; "
+                        "only the kernel.json files it would also find are shown")
     for kernel in kernels:
         kernel.interpreter = resolve_interpreter(kernel, server, environments)
     _link_kernels_to_environments(kernels, environments)

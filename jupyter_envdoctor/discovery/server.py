@@ -1,7 +1,7 @@
 """The Jupyter server a report is made for: its interpreter, kernel dirs and config dirs.
 
-By default that is this Python process, which is what `jupyter envdoctor` sees when it runs
-in the server's environment. Another server's interpreter can be named instead; its kernel
+By default that is this Python process, which is right when `jupyter envdoctor` runs in the
+server's environment. Another server's interpreter can be named instead; its kernel
 dirs then follow jupyter_core's rules applied to that interpreter's prefix.
 """
 

@@ -16,7 +16,7 @@ def kernel_spec(params: Mapping[str, Any]) -> dict[str, Any]:
     """Return kernel.json for the env's own interpreter, by absolute path.
 
     The layout follows ipykernel 7's `install`: ``-Xfrozen_modules=off`` so that the
-    debugger sees every module (Python 3.11 and newer freeze some), and metadata that turns
+    debugger can step into every module (Python 3.11 and newer freeze some), and metadata that turns
     the debugger on.
     """
     interpreter = params.get("interpreter")
