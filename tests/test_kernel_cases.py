@@ -309,3 +309,35 @@ def _remove_tree(path: Path) -> None:
     import shutil
 
     shutil.rmtree(path)
+
+
+def test_wrapper_kernels(machine: JupyterHome, conda_builder: CondaEnvBuilder) -> None:
+    base = conda_builder.create(machine.root / "opt" / "conda", python="3.11", ipykernel=True)
+    env = conda_builder.create(base.prefix / "envs" / "ml", python="3.11", ipykernel=True)
+    conda = str(base.prefix / "bin" / "conda")
+    machine.write_kernel(machine.user_kernels, "by-prefix", [conda, "run", "-p", str(env.prefix),
+                                                             "python", *LAUNCHER])
+    machine.write_kernel(machine.user_kernels, "by-name", [conda, "run", "-n", "ml", "python", *LAUNCHER])
+    machine.write_kernel(machine.user_kernels, "gone-name", [conda, "run", "-n", "deleted", "python",
+                                                             *LAUNCHER])
+    machine.write_kernel(machine.user_kernels, "gone-prefix", [
+        "bash", "-c", f"source {base.prefix}/bin/activate {machine.root}/nowhere && exec python "
+        "-m ipykernel_launcher -f {connection_file}"])
+    machine.write_kernel(machine.user_kernels, "ir", ["R", "--slave", "-e", "IRkernel::main()",
+                                                      "--args", "{connection_file}"], language="R")
+
+    snapshot, findings = doctor(machine, base.python, activated_environ(base.prefix))
+
+    kernels = {k.name: k for k in snapshot.kernels if k.visible}
+    assert kernels["by-prefix"].interpreter == str(env.prefix / "bin" / "python")
+    assert kernels["by-name"].interpreter == str(env.prefix / "bin" / "python")
+    assert kernels["by-prefix"].environment_id == kernels["by-name"].environment_id
+    assert kernels["ir"].interpreter is None
+    assert [f.kernels for f in findings if "ir" in f.kernels] == []
+    assert only(findings, "K109", "gone-name").title == (
+        "Kernel 'gone-name' runs through " + conda + ", but no conda environment is named 'deleted'")
+    assert only(findings, "K109", "gone-prefix").title == (
+        f"Kernel 'gone-prefix' runs through bash, but {machine.root}/nowhere does not exist")
+    duplicates = only(findings, "K106", "by-name")
+    assert sorted(duplicates.kernels) == ["by-name", "by-prefix"]
+    assert codes([f for f in findings if f.severity != "info"]) == ["K109", "K109"]
