@@ -7,6 +7,7 @@ itself failed (bad arguments or configuration).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any, Callable
@@ -18,8 +19,9 @@ from traitlets import List as ListTrait
 
 from ._version import __version__
 from .config import EnvDoctor
+from .checks import KNOWN_CODES
 from .fixes import FixError, apply_fixes, list_runs, plan_all, select_fixes, undo_last
-from .report import Report, render_text
+from .report import Report, plural, render_text
 
 USAGE_ERROR = 3
 
@@ -49,13 +51,29 @@ class EnvDoctorBase(JupyterApp):
 
     classes = [EnvDoctor]  # noqa: RUF012 - traitlets reads this list from the class
 
+    def _config_file_name_default(self) -> str:
+        # Every subcommand reads the same jupyter_envdoctor_config.py, not one named after itself.
+        return "jupyter_envdoctor_config"
+
     def exit(self, exit_status: Any = 0) -> None:
-        # traitlets exits with 1 on bad arguments; 1 means "warnings" here, so use 3.
+        # traitlets exits with 1 on bad config; 1 means "warnings" here, so use 3.
         super().exit(USAGE_ERROR if exit_status not in (0, None) else 0)
+
+    def parse_command_line(self, argv: Any = None) -> None:
+        # argparse exits with 2 on unknown or malformed options; 2 means "errors" here.
+        try:
+            super().parse_command_line(argv)
+        except SystemExit as e:
+            if e.code not in (0, None):
+                raise SystemExit(USAGE_ERROR) from e
+            raise
 
     def make_report(self) -> Report:
         progress = _progress_printer()
-        report = EnvDoctor(parent=self).report(progress=progress)
+        doctor = EnvDoctor(parent=self)
+        for code in sorted({c.upper() for c in doctor.ignore} - KNOWN_CODES):
+            print(f"jupyter envdoctor: warning: ignoring unknown finding code {code}", file=sys.stderr)
+        report = doctor.report(progress=progress)
         if progress is not None:
             sys.stderr.write("\r\x1b[K")
         return report
@@ -78,7 +96,7 @@ class FixApp(EnvDoctorBase):
     aliases = DictTrait({**_common_aliases, "code": "FixApp.code", "kernel": "FixApp.kernel",
                          "fix": "FixApp.fix"})
     flags = DictTrait({
-        **_common_flags,
+        **{k: v for k, v in _common_flags.items() if k != "json"},
         "dry-run": ({"FixApp": {"dry_run": True}}, "Show the plan and change nothing."),
         "yes": ({"FixApp": {"yes": True}}, "Apply without asking."),
         "y": ({"FixApp": {"yes": True}}, "Apply without asking."),
@@ -87,9 +105,13 @@ class FixApp(EnvDoctorBase):
 
     def start(self) -> None:
         report = self.make_report()
+        _check_selection(report, self.code, self.kernel, self.fix)
         chosen = select_fixes(report.findings, self.code, self.kernel, self.fix, self.commands)
         file_fixes = [f for f in chosen if f.applicable]
-        commands = [f for f in chosen if not f.applicable]
+        # Commands (package installs) run only with --commands, even when named by --fix.
+        commands = [f for f in chosen if not f.applicable and self.commands]
+        if not self.commands:
+            _print_command_hint(select_fixes(report.findings, self.code, self.kernel, self.fix, True))
         planned, skipped = plan_all(file_fixes)
 
         if not planned and not commands:
@@ -111,7 +133,8 @@ class FixApp(EnvDoctorBase):
             except FixError as e:
                 print(f"error: {e}", file=sys.stderr)
                 sys.exit(2)
-            print(f"Applied {len(planned)} fixes (run {run.id}); revert with `jupyter envdoctor undo`.")
+            print(f"Applied {plural(len(planned), 'fix')} (run {run.id}); "
+                  "revert with `jupyter envdoctor undo`.")
         for fix in commands:
             failed |= not _run_command(fix.command or "")
         sys.exit(2 if failed or skipped else 0)
@@ -126,6 +149,7 @@ class UndoApp(EnvDoctorBase):
     yes = Bool(False, config=True, help="Revert without asking.")
     force = Bool(False, config=True, help="Restore even files changed since the fix run.")
     list_runs = Bool(False, config=True, help="List the recorded fix runs and exit.")
+    aliases = DictTrait(base_aliases)
     flags = DictTrait({
         **base_flags,
         "yes": ({"UndoApp": {"yes": True}}, "Revert without asking."),
@@ -145,7 +169,8 @@ class UndoApp(EnvDoctorBase):
             print("Nothing to undo: no applied fix run.", file=sys.stderr)
             sys.exit(1)
         run = pending[0]
-        print(f"Run {run.id} changed {len(run.changes)} files:")
+        files = {change["path"] for change in run.changes}
+        print(f"Run {run.id} changed {plural(len(files), 'file')}:")
         for fix in run.fixes:
             print(f"  - {fix['title']}")
         if not self.yes and not _confirm("Revert it?"):
@@ -184,12 +209,48 @@ class EnvDoctorApp(EnvDoctorBase):
         if self.subapp is not None:
             self.subapp.start()
             return
+        if self.extra_args:
+            _usage_error(f"unknown command {self.extra_args[0]!r}; the commands are: "
+                         + ", ".join(sorted(self.subcommands)))
         report = self.make_report()
         if self.json:
             print(json.dumps(report.to_json(), indent=2, default=str))
         else:
             print(render_text(report, self.verbose), end="")
         sys.exit(report.exit_code)
+
+
+def _usage_error(message: str) -> None:
+    print(f"jupyter envdoctor: error: {message}", file=sys.stderr)
+    sys.exit(USAGE_ERROR)
+
+
+def _check_selection(report: Report, codes: list[str], kernels: list[str], fix_ids: list[str]) -> None:
+    """Exit with a usage error when --code, --kernel or --fix names something unknown."""
+    unknown_codes = sorted({c.upper() for c in codes} - KNOWN_CODES)
+    if unknown_codes:
+        _usage_error(f"unknown finding code {', '.join(unknown_codes)}; see docs/checks/index.md")
+    names = {k.name for k in report.snapshot.kernels}
+    unknown_kernels = sorted(set(kernels) - names)
+    if unknown_kernels:
+        _usage_error(f"no kernel named {', '.join(unknown_kernels)}; the kernels are: "
+                     + ", ".join(sorted(names)))
+    ids = {fix.id for finding in report.findings for fix in finding.fixes}
+    unknown_ids = sorted(set(fix_ids) - ids)
+    if unknown_ids:
+        _usage_error(f"no fix with id {', '.join(unknown_ids)} in the current report; "
+                     "run `jupyter envdoctor` for the ids")
+
+
+def _print_command_hint(candidates: list[Any]) -> None:
+    commands = [f for f in candidates if not f.applicable]
+    if not commands:
+        return
+    print(f"{plural(len(commands), 'fix')} can only be done by running a command; "
+          "run them yourself, or again with --commands:")
+    for fix in commands:
+        print(f"    $ {fix.command}")
+    print()
 
 
 def _print_plan(planned: list[Any], commands: list[Any], skipped: list[Any]) -> None:
@@ -251,6 +312,10 @@ def main(argv: list[str] | None = None) -> None:
         EnvDoctorApp.launch_instance(args)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except TraitError as e:
         print(f"jupyter envdoctor: invalid setting: {e}", file=sys.stderr)
         sys.exit(USAGE_ERROR)

@@ -1,10 +1,11 @@
-"""Settings shared by the CLI and the server extension (``c.EnvDoctor.*`` in Jupyter config)."""
+"""Settings of the doctor, ``c.EnvDoctor.*`` in Jupyter config files, and its entry point."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from traitlets import Bool, Float, List, Unicode
+from traitlets import Bool, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .checks import run_checks
@@ -30,6 +31,20 @@ class EnvDoctor(Configurable):
     use_cache = Bool(True, config=True, help="Reuse interpreter probes while the interpreter is unchanged.")
     cache_dir = Unicode(None, allow_none=True, config=True,
                         help="Folder for the probe cache (default: the platform's user cache dir).")
+
+    @validate("probe_timeout")
+    def _check_timeout(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        if value <= 0:
+            raise TraitError(f"the probe timeout must be a positive number of seconds, not {value}")
+        return value
+
+    @validate("server_python")
+    def _check_server_python(self, proposal: Any) -> str | None:
+        path = proposal["value"]
+        if path is not None and not os.path.isfile(path):
+            raise TraitError(f"the server interpreter {path} does not exist")
+        return path  # type: ignore[no-any-return]
 
     def scan_options(self, progress: Progress | None = None,
                      environ: dict[str, str] | None = None) -> ScanOptions:

@@ -69,6 +69,32 @@ class ProbeResult:
     user_site_enabled: bool | None = None
     # Module name -> whether the interpreter can find it (ipykernel, the argv's -m module).
     importable: dict[str, bool] = field(default_factory=dict)
+    # Top-level names of the standard library: sys.stdlib_module_names on Python 3.10+,
+    # else the built-in modules plus the modules and packages in the stdlib dirs.
+    stdlib_module_names: list[str] = field(default_factory=list)
+    builtin_module_names: list[str] = field(default_factory=list)
+    # Top-level modules imported while the interpreter started (site, .pth files,
+    # sitecustomize) -> where each came from: a file, "built-in", "frozen", or None.
+    startup_modules: dict[str, str | None] = field(default_factory=dict)
+    # File name endings of extension modules (".cpython-311-x86_64-linux-gnu.so", ".so").
+    extension_suffixes: list[str] = field(default_factory=list)
+    no_user_site: bool | None = None  # sys.flags.no_user_site: -s or PYTHONNOUSERSITE
+    safe_path: bool | None = None  # sys.flags.safe_path (3.11+): -P or PYTHONSAFEPATH
+    # The probe's working dir, which PYTHONPATH's empty and relative entries resolve against.
+    cwd: str | None = None
+
+
+@dataclass
+class PathEntry:
+    """One entry of a kernel's sys.path, with where it came from."""
+
+    path: str
+    # "cwd" (the notebook's folder), "pythonpath", "pth" (added by a .pth file), "user"
+    # (user site), "env" (the env's own site dir), "stdlib", or "other".
+    kind: str
+    exists: bool = True
+    added_by: str | None = None  # the .pth file or variable that added it
+    note: str | None = None  # e.g. "a package dir", "site-packages of Python 2.7"
 
 
 @dataclass
@@ -96,6 +122,8 @@ class Kernel:
     # spec_path of the same-named spec that wins over this one; None for the visible one.
     hidden_by: str | None = None
     probe: ProbeResult | None = None
+    # sys.path of the kernel as its interpreter reported it, classified; empty without a probe.
+    import_path: list[PathEntry] = field(default_factory=list)
 
     @property
     def visible(self) -> bool:
@@ -143,6 +171,113 @@ class Environment:
     distributions: list[str] = field(default_factory=list)
     activation: Activation | None = None
     error: str | None = None
+
+
+@dataclass
+class Distribution:
+    """One installed distribution: a .dist-info or .egg-info dir (or file) in a site dir."""
+
+    name: str  # canonical (PEP 503) name
+    raw_name: str  # the Name field of its METADATA
+    version: str
+    metadata_path: str
+    site_dir: str
+    installer: str | None = None  # first line of INSTALLER: pip, uv, conda, ...
+    requested: bool = False  # REQUESTED exists: the user asked for it directly
+    direct_url: dict[str, Any] | None = None  # parsed direct_url.json
+    editable_source: str | None = None  # the source dir of an editable install
+    top_level: list[str] = field(default_factory=list)  # importable top-level names it provides
+    requires: list[str] = field(default_factory=list)  # Requires-Dist lines
+    record_count: int | None = None  # entries in RECORD; None without a RECORD
+    missing_files: list[str] = field(default_factory=list)  # RECORD entries not on disk
+    local_version: str | None = None  # the "+cpu" part of "2.3.1+cpu"
+    # conda-meta record file that lists this metadata dir in its files; None when unowned.
+    conda_record: str | None = None
+    error: str | None = None
+    # "dist-info", "egg-info" (a dir or a file) or "egg-link" (an old `setup.py develop`).
+    metadata_kind: str = "dist-info"
+    # RECORD entries not on disk, all of them; missing_files keeps only the first few.
+    missing_file_count: int = 0
+    editable_source_missing: bool = False
+    # Other metadata paths in the same site dir whose RECORD lists some of the same files,
+    # with the number of such files.
+    shared_files: dict[str, int] = field(default_factory=dict)
+    # Shared files whose sha256 was compared with this RECORD, and those that differ on disk:
+    # metadata whose files all match is the one that describes what is installed.
+    hashes_checked: int = 0
+    hash_mismatches: list[str] = field(default_factory=list)
+    # Facts about the build read from its files: "cuda" ("none" for a CPU build of torch, or
+    # the CUDA version in torch/version.py), "blas" ("openblas" when RECORD lists a bundled
+    # OpenBLAS library, "mkl" for a bundled MKL) and "blas_library" (that library's path).
+    build_variant: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CondaRecord:
+    """One conda-meta/<name>-<version>-<build>.json record of a conda prefix."""
+
+    path: str
+    name: str
+    version: str
+    build: str
+    channel: str | None = None
+    subdir: str | None = None
+    depends: list[str] = field(default_factory=list)
+    # Prefix-relative metadata dirs (dist-info / egg-info) listed in the record's files.
+    metadata_dirs: list[str] = field(default_factory=list)
+    file_count: int = 0
+    missing_files: list[str] = field(default_factory=list)  # listed in files, gone from disk
+    error: str | None = None
+    missing_file_count: int = 0  # all listed files gone from disk; missing_files keeps a few
+    # Owned metadata dirs (prefix-relative) that are gone from disk.
+    missing_metadata_dirs: list[str] = field(default_factory=list)
+    # Owned metadata dirs still on disk whose RECORD or INSTALLER differs from the package's,
+    # because another installer rewrote them.
+    changed_metadata_dirs: list[str] = field(default_factory=list)
+    # With a deep scan: files whose sha256 differs from paths_data (a few, and the count).
+    altered_files: list[str] = field(default_factory=list)
+    altered_file_count: int = 0
+
+
+@dataclass
+class HistoryBlock:
+    """One `==> date <==` block of conda-meta/history."""
+
+    date: str
+    command: str | None = None
+    added: list[str] = field(default_factory=list)  # "channel/subdir::name-version-build"
+    removed: list[str] = field(default_factory=list)
+    specs: list[str] = field(default_factory=list)  # from "# update specs:" / "# remove specs:"
+
+
+@dataclass
+class SiteDir:
+    """A folder on a kernel's sys.path that holds installed distributions or .pth files."""
+
+    path: str
+    # "env" (the env's own site-packages), "user" (user site), "pythonpath", "pth" (added by a
+    # .pth file), "system" (another installation's site dir) or "cwd".
+    kind: str
+    distributions: list[Distribution] = field(default_factory=list)
+    # Leftovers of an interrupted pip run: entries starting with "~".
+    leftovers: list[str] = field(default_factory=list)
+    # .pth file -> the paths it adds (import lines are listed as "import ...").
+    pth_entries: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class EnvironmentPackages:
+    """What is installed in one environment, read from its files."""
+
+    environment_id: str
+    site_dirs: list[SiteDir] = field(default_factory=list)
+    conda_records: list[CondaRecord] = field(default_factory=list)
+    history: list[HistoryBlock] = field(default_factory=list)
+    pinned: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    # Whether conda record files were also compared by sha256 (a deep scan).
+    deep: bool = False
 
 
 @dataclass
@@ -213,6 +348,8 @@ class Snapshot:
     problems: list[str] = field(default_factory=list)
     # The `python` on the server's PATH, probed when a visible kernel has a bare argv[0].
     path_python: ProbeResult | None = None
+    # Environment id -> its installed packages (filled by the package scan).
+    packages: dict[str, EnvironmentPackages] = field(default_factory=dict)
 
     def environment(self, env_id: str | None) -> Environment | None:
         for env in self.environments:

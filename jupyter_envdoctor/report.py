@@ -1,4 +1,4 @@
-"""The report: a versioned JSON document shared by the CLI and the REST API, and its text form."""
+"""The report: a versioned JSON document (`jupyter envdoctor --json`) and its text form."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def render_text(report: Report, verbose: bool = False) -> str:
     if server.nb_conda_kernels:
         lines.append("Kernel spec manager: nb_conda_kernels (conda envs appear as conda-* kernels)")
     lines.append("")
-    lines.extend(_kernel_table(snapshot))
+    lines.extend(_kernel_table(snapshot) if snapshot.kernels else ["No kernels found."])
     lines.append("")
     lines.extend(_environment_table(snapshot, verbose))
     lines.append("")
@@ -147,8 +147,7 @@ def _environment_table(snapshot: Snapshot, verbose: bool) -> list[str]:
 def _findings_text(findings: list[Finding], verbose: bool) -> list[str]:
     if not findings:
         return ["No problems found."]
-    counts = [f"{sum(1 for f in findings if f.severity == s)} {s}{'s' if s != 'info' else ''}"
-              for s in ("error", "warning", "info")]
+    counts = [plural(sum(1 for f in findings if f.severity == s), s) for s in ("error", "warning", "info")]
     lines = ["Findings: " + ", ".join(counts)]
     for finding in findings:
         lines.append("")
@@ -156,12 +155,29 @@ def _findings_text(findings: list[Finding], verbose: bool) -> list[str]:
         for key, value in finding.evidence.items():
             if value in (None, [], {}, "") and not verbose:
                 continue
-            lines.append(f"          {key}: {_short(value)}")
+            lines.extend(_evidence_lines(key, value, "          "))
         for fix in finding.fixes:
             how = f"jupyter envdoctor fix --fix {fix.id}" if fix.applicable else fix.command
             lines.append(f"  fix:    {fix.title}")
             lines.append(f"          {how}")
     return lines
+
+
+def _evidence_lines(key: str, value: Any, indent: str) -> list[str]:
+    """Render one evidence item; nested mappings get one indented line per key."""
+    if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+        lines = [f"{indent}{key}:"]
+        for inner_key, inner_value in value.items():
+            lines.extend(_evidence_lines(str(inner_key), inner_value, indent + "  "))
+        return lines
+    return [f"{indent}{key}: {_short(value)}"]
+
+
+def plural(count: int, noun: str) -> str:
+    """Return "1 error", "2 errors"; "info" has no plural."""
+    if count == 1 or noun == "info":
+        return f"{count} {noun}"
+    return f"{count} {noun}es" if noun.endswith(("s", "x", "sh", "ch")) else f"{count} {noun}s"
 
 
 def _short(value: Any) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from jupyter_setup import JupyterHome, codes, doctor, only
 
+from jupyter_envdoctor.checks import remedies
 from jupyter_envdoctor.fixes import (
     FixError,
     apply_fixes,
@@ -18,6 +19,7 @@ from jupyter_envdoctor.fixes import (
     select_fixes,
     undo_last,
 )
+from jupyter_envdoctor.model import Finding, Kernel
 
 LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
@@ -151,7 +153,7 @@ def test_plan_refuses_outside_kernel_dirs(tmp_path: Path) -> None:
 
 
 def test_fix_of_spec_changed_meanwhile(machine: JupyterHome) -> None:
-    folder = machine.write_kernel(machine.user_kernels, "bare", ["python3.4", *LAUNCHER])
+    folder = machine.write_kernel(machine.user_kernels, "bare", ["python", *LAUNCHER])
     _, findings = doctor(machine, probe=False)
     (fix,) = select_fixes(findings, codes=["K102"])
     planned, _ = plan_all([fix])
@@ -174,3 +176,58 @@ def test_register_checks_ipykernel_first(machine: JupyterHome) -> None:
     with pytest.raises(FixError, match="cannot import ipykernel; install it first: .* -m pip install"):
         plan_fix(register_kernel(env))
     assert not machine.user_kernels.exists()
+
+
+def test_bare_name_not_on_path(machine: JupyterHome) -> None:
+    machine.write_kernel(machine.user_kernels, "old", ["python3.4", *LAUNCHER])
+
+    snapshot, findings = doctor(machine, probe=False)
+
+    finding = only(findings, "K102", "old")
+    assert finding.severity == "error"
+    assert finding.title == "Kernel 'old' starts a bare 'python3.4': no 'python3.4' is on PATH, so the kernel cannot start"
+    assert finding.fixes == []
+    assert [k.interpreter for k in snapshot.kernels if k.name == "old"] == [None]
+
+
+def test_fix_never_writes_through_links(machine: JupyterHome, tmp_path: Path) -> None:
+    env_specs = tmp_path / "env" / "share" / "jupyter" / "kernels"
+    target = machine.write_kernel(env_specs, "python3", ["python", *LAUNCHER])
+    original = (target / "kernel.json").read_bytes()
+    machine.user_kernels.mkdir(parents=True)
+    (machine.user_kernels / "linked").symlink_to(target)
+    file_link = machine.user_kernels / "filelink"
+    file_link.mkdir()
+    (file_link / "kernel.json").symlink_to(target / "kernel.json")
+    _, findings = doctor(machine, probe=False)
+
+    edits = [f for f in select_fixes(findings, codes=["K102"])]
+    planned, skipped = plan_all(edits)
+
+    assert planned == []
+    assert sorted(reason.split(":")[0] for _, reason in skipped) == [
+        f"cannot edit {file_link / 'kernel.json'}", f"cannot edit {machine.user_kernels / 'linked' / 'kernel.json'}"]
+    removal = plan_fix(remedies.remove_spec(_kernel(findings, "linked")))
+    apply_fixes([removal])
+    assert not os.path.lexists(machine.user_kernels / "linked")
+    assert (target / "kernel.json").read_bytes() == original
+    undo_last()
+    assert os.readlink(machine.user_kernels / "linked") == str(target)
+
+
+def test_diff_marks_missing_final_newline(machine: JupyterHome) -> None:
+    folder = machine.write_kernel(machine.user_kernels, "bare", text='{"argv": ["python", "-m", "ipykernel_launcher"]}')
+    _, findings = doctor(machine, probe=False)
+
+    (plan,) = plan_all(select_fixes(findings, codes=["K102"]))[0]
+
+    assert '-{"argv": ["python", "-m", "ipykernel_launcher"]}\n\\ No newline at end of file\n' in plan.diff()
+    assert str(folder) in plan.diff()
+
+
+def _kernel(findings: list[Finding], name: str) -> Kernel:
+    """Return a Kernel stand-in for remedies, built from a finding's spec path."""
+    finding = next(f for f in findings if name in f.kernels)
+    spec_path = finding.evidence["spec_path"]
+    return Kernel(name=name, resource_dir=os.path.dirname(spec_path), spec_path=spec_path,
+                  source="user", search_rank=0)

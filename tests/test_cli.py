@@ -81,7 +81,7 @@ def test_report_fix_undo(machine: JupyterHome, conda_builder: CondaEnvBuilder) -
     status, out, err = envdoctor("fix", "--yes", "--no-cache", server, environ=environ)
 
     assert status == 0, out + err
-    assert "Applied 9 fixes" in out, out
+    assert "Applied 10 fixes" in out, out
     assert "jupyter envdoctor undo" in out
     _, out, _ = envdoctor("--json", "--no-cache", server, environ=environ)
     assert finding_codes(json.loads(out)) == ["K103"]
@@ -151,3 +151,39 @@ def test_jupyter_subcommand(machine: JupyterHome) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Jupyter server: ")
+
+
+def test_unknown_option_exit_code(machine: JupyterHome) -> None:
+    status, _, err = envdoctor("--bogus", environ=dict(os.environ))
+
+    assert status == 3
+    assert "Traceback" not in err
+
+
+def test_shared_config_file(machine: JupyterHome) -> None:
+    config_dir = machine.home / ".jupyter"
+    config_dir.mkdir()
+    (config_dir / "jupyter_envdoctor_config.py").write_text('c.EnvDoctor.ignore = ["K100"]\n')
+    machine.write_kernel(machine.user_kernels, "broken", text="{")
+
+    report_status, _, _ = envdoctor("--no-probe", environ=dict(os.environ))
+    fix_status, fix_out, _ = envdoctor("fix", "--dry-run", "--no-probe", environ=dict(os.environ))
+
+    assert report_status == 0
+    assert (fix_status, fix_out.strip()) == (0, "Nothing to fix.")
+
+
+def test_selection_errors(machine: JupyterHome) -> None:
+    machine.write_kernel(machine.user_kernels, "broken", text="{")
+    environ = dict(os.environ)
+
+    for args, message in [
+        (["fix", "--code=Z999"], "unknown finding code Z999"),
+        (["fix", "--kernel=nokernel"], "no kernel named nokernel; the kernels are: broken"),
+        (["fix", "--fix=remove-spec-0000000000"], "no fix with id remove-spec-0000000000"),
+        (["fxi"], "unknown command 'fxi'; the commands are: fix, undo"),
+        (["--timeout=0"], "the probe timeout must be a positive number of seconds, not 0.0"),
+        (["--server-python=/nonexistent/python"], "the server interpreter /nonexistent/python does not exist"),
+    ]:
+        status, _, err = envdoctor(*args, "--no-probe", environ=environ)
+        assert (status, message in err) == (3, True), (args, err)

@@ -58,15 +58,15 @@ def test_user_spec_hides_env_spec(machine: JupyterHome, conda_builder: CondaEnvB
     assert finding.evidence["hidden_spec"] == str(new3.prefix / "share/jupyter/kernels/python3/kernel.json")
     assert finding.evidence["hidden_interpreter"] == str(new3.python)
     assert finding.evidence["packages_only_in_hidden_env"] == ["pandas"]
-    assert [f.action for f in finding.fixes] == ["remove-spec", "rename-spec"]
-    assert finding.fixes[1].params["new_name"] == "old3"
+    assert [f.action for f in finding.fixes] == ["rename-spec", "remove-spec"]
+    assert finding.fixes[0].params["new_name"] == "old3"
     assert codes([f for f in findings if f.severity != "info"]) == ["K105", "K107"]
 
     fix_all(findings, codes=["K105"])
-    _, after = doctor(machine, new3.python, environ)
-    assert [f for f in after if f.severity != "info"] == []
-    python3 = [k for k in doctor(machine, new3.python, environ)[0].kernels if k.name == "python3"]
-    assert [k.interpreter for k in python3 if k.visible] == [str(new3.python)]
+    snapshot, after = doctor(machine, new3.python, environ)
+    visible = {k.name: k.interpreter for k in snapshot.kernels if k.visible}
+    assert visible == {"python3": str(new3.python), "old3": str(old3.python)}
+    assert [(f.code, f.kernels) for f in after if f.severity != "info"] == [("K107", ["old3"])]
 
     undo_last()
     assert snapshot_files(machine.user_kernels) == before
@@ -320,9 +320,9 @@ def test_wrapper_kernels(machine: JupyterHome, conda_builder: CondaEnvBuilder) -
     machine.write_kernel(machine.user_kernels, "by-name", [conda, "run", "-n", "ml", "python", *LAUNCHER])
     machine.write_kernel(machine.user_kernels, "gone-name", [conda, "run", "-n", "deleted", "python",
                                                              *LAUNCHER])
-    machine.write_kernel(machine.user_kernels, "gone-prefix", [
-        "bash", "-c", f"source {base.prefix}/bin/activate {machine.root}/nowhere && exec python "
-        "-m ipykernel_launcher -f {connection_file}"])
+    script = (f"source {base.prefix}/bin/activate {machine.root}/nowhere && exec python "
+              "-m ipykernel_launcher -f {connection_file}")
+    machine.write_kernel(machine.user_kernels, "gone-prefix", ["bash", "-c", script])
     machine.write_kernel(machine.user_kernels, "ir", ["R", "--slave", "-e", "IRkernel::main()",
                                                       "--args", "{connection_file}"], language="R")
 

@@ -6,11 +6,26 @@ from collections.abc import Iterable, Iterator
 from typing import Callable
 
 from ..model import SEVERITY_ORDER, Finding, Snapshot
-from . import activation, environments, kernels, overlap
+from . import activation, environments, imports, kernels, overlap, packages
 
 Check = Callable[[Snapshot], Iterator[Finding]]
 
-CHECKS: list[Check] = [*kernels.CHECKS, *overlap.CHECKS, *activation.CHECKS, *environments.CHECKS]
+CHECKS: list[Check] = [
+    *kernels.CHECKS,
+    *overlap.CHECKS,
+    *activation.CHECKS,
+    *environments.CHECKS,
+    *packages.CHECKS,
+    *imports.CHECKS,
+]
+
+
+def check_code(check: Check) -> str:
+    """Return the finding code of a check: its docstring starts with "CODE: ..."."""
+    return (check.__doc__ or "").split(":", 1)[0].strip()
+
+
+KNOWN_CODES = frozenset(check_code(check) for check in CHECKS)
 
 
 def run_checks(snapshot: Snapshot, ignore: Iterable[str] = ()) -> list[Finding]:

@@ -69,7 +69,7 @@ def check_activation_vars(snapshot: Snapshot) -> Iterator[Finding]:
         environ = kernel_environ(kernel, snapshot.server)
         wanted = resolve_for_spec(activation.variables, snapshot.server.environ)
         missing = {k: v for k, v in wanted.items() if not _applied(environ.get(k), v, snapshot)}
-        if not missing and not activation.unparsed:
+        if not missing:
             continue
         fixes = remedies.spec_fixes(
             kernel, remedies.set_spec_env(kernel, missing, "Add the env's activation variables")) if missing else []

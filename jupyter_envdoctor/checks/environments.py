@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ def check_env_without_kernel(snapshot: Snapshot) -> Iterator[Finding]:
             continue
         name = remedies.free_kernel_name(remedies.portable_kernel_name(env.name), taken)
         taken.add(name)
-        env_vars = activation_env(env, snapshot.server.environ) if env.kind == "conda" else None
+        env_vars = activation_env(env, snapshot.server.environ)
         evidence: dict[str, Any] = {"prefix": env.prefix, "python": env.python, "python_version": env.python_version}
         if env.own_kernel_specs:
             # Specs inside another env's share/jupyter are only seen by a server running there.
@@ -67,8 +68,8 @@ def check_stale_registry(snapshot: Snapshot) -> Iterator[Finding]:
             evidence={"registry": entry.registry, "line": entry.line_number, "value": entry.value,
                       "status": entry.status},
             fixes=[remedies.run_command(
-                f"Delete line {entry.line_number} of {entry.registry}",
-                f"sed -i '{entry.line_number}d' {entry.registry}")],
+                f"Delete the line {entry.value} from {entry.registry}",
+                _delete_line_command(entry.registry, entry.value))],
         )
 
 
@@ -95,12 +96,23 @@ def check_venv_base(snapshot: Snapshot) -> Iterator[Finding]:
                       "home_version": env.base_version},
             fixes=[remedies.run_command(
                 f"Recreate {env.prefix} with a Python {env.python_version or ''} that exists",
-                f"python{'.'.join((env.python_version or '3').split('.')[:2])} -m venv --clear {env.prefix}")],
+                f"python{'.'.join((env.python_version or '3').split('.')[:2])} -m venv --clear "
+                f"{shlex.quote(env.prefix)}")],
         )
 
 
+def _delete_line_command(path: str, line: str) -> str:
+    # Matching the line's text, not its number, keeps several such commands order-independent.
+    quoted, temporary = shlex.quote(path), shlex.quote(path + ".envdoctor-tmp")
+    return f"grep -vxF -- {shlex.quote(line)} {quoted} > {temporary}; mv {temporary} {quoted}"
+
+
 def _unused_envs(snapshot: Snapshot) -> Iterator[Environment]:
+    # An env behind a hidden spec has a kernel already; K105 offers to make it visible.
+    hidden = {k.environment_id for k in snapshot.kernels if not k.visible}
     for env in snapshot.environments:
+        if env.id in hidden:
+            continue
         unused = env.kind in USABLE_KINDS and not env.kernels and not env.is_server
         if unused and env.error is None and env.python and os.path.exists(env.python):
             yield env

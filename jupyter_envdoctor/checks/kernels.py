@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
-from ..model import Finding, Kernel, Snapshot
+from ..discovery.launchers import substitutes_to_server
+from ..model import Finding, Kernel, Severity, Snapshot
 from . import remedies
 
 WRAPPER_KINDS = ("nb-conda-runner", "conda-run", "shell-activate", "pixi-run")
@@ -15,7 +17,10 @@ _VALID_NAME = re.compile(r"^[a-z0-9._-]+$", re.IGNORECASE)
 
 
 def check_invalid_specs(snapshot: Snapshot) -> Iterator[Finding]:
-    """K100: kernel.json that jupyter_client cannot load; Jupyter skips these specs."""
+    """K100: kernel.json that is unreadable, not JSON, or has fields of the wrong type.
+
+    jupyter_client skips specs it cannot parse, and fails to start the others.
+    """
     for kernel in snapshot.kernels:
         if kernel.error is None:
             continue
@@ -30,7 +35,7 @@ def check_invalid_specs(snapshot: Snapshot) -> Iterator[Finding]:
 
 
 def check_missing_interpreters(snapshot: Snapshot) -> Iterator[Finding]:
-    """K101: the interpreter in argv is gone, a broken symlink, or not executable."""
+    """K101: the interpreter in argv is gone, a broken symlink, a directory, or not executable."""
     for kernel in _loaded(snapshot):
         launch = kernel.launch
         if launch is None or launch.kind != "python" or not kernel.interpreter:
@@ -41,6 +46,12 @@ def check_missing_interpreters(snapshot: Snapshot) -> Iterator[Finding]:
         evidence: dict[str, Any] = {
             "spec_path": kernel.spec_path, "interpreter": kernel.interpreter, "problem": problem}
         prefix = _prefix_guess(kernel.interpreter)
+        fixes = remedies.spec_fixes(kernel, remedies.remove_spec(kernel))
+        if prefix and os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+            # The venv is still there, only its base Python is gone: recreating the venv
+            # (E203) repairs this kernel, so removing it would lose a working setup.
+            evidence["venv_still_exists"] = True
+            fixes = []
         if prefix:
             evidence["environment_prefix"] = prefix
             evidence["environment_exists"] = os.path.isdir(prefix)
@@ -53,43 +64,66 @@ def check_missing_interpreters(snapshot: Snapshot) -> Iterator[Finding]:
             kernels=[kernel.name],
             environments=[prefix] if prefix else [],
             evidence=evidence,
-            fixes=remedies.spec_fixes(kernel, remedies.remove_spec(kernel)),
+            fixes=fixes,
         )
 
 
 def check_bare_python(snapshot: Snapshot) -> Iterator[Finding]:
     """K102: argv[0] is a bare name, so what runs depends on the launcher and on PATH."""
+    server = snapshot.server
     for kernel in _loaded(snapshot):
-        if kernel.launch is None or kernel.launch.kind != "bare-python" or not kernel.visible:
+        launch = kernel.launch
+        if launch is None or launch.kind != "bare-python" or not kernel.visible:
             continue
-        if kernel.source in ("env", "builtin") and kernel.interpreter == snapshot.server.executable:
+        if kernel.source in ("env", "builtin") and kernel.interpreter == server.executable:
             # ipykernel's own spec in the server's env: the bare name means "this env's python".
             continue
-        path_python = snapshot.path_python
+        program = launch.interpreter or "python"
         evidence: dict[str, Any] = {
             "spec_path": kernel.spec_path,
-            "argv0": kernel.launch.interpreter,
+            "argv0": program,
             "jupyter_client_runs": kernel.interpreter,
-            "server_python": snapshot.server.executable,
+            "server_python": server.executable,
         }
-        other = "PATH has no python"
-        if path_python is not None:
-            evidence["path_python"] = path_python.executable
-            evidence["path_python_version"] = path_python.version
-            evidence["path_python_has_ipykernel"] = path_python.importable.get("ipykernel")
-            ipykernel = "with" if path_python.importable.get("ipykernel") else "without"
-            other = (f"other launchers run {path_python.executable} "
-                     f"(Python {path_python.version or '?'}, {ipykernel} ipykernel)")
-        target = kernel.interpreter or snapshot.server.executable
+        title = f"Kernel {kernel.name!r} starts a bare {program!r}: " + _bare_outcome(
+            kernel, snapshot, program, evidence)
+        severity: Severity = "warning" if kernel.interpreter else "error"
+        if kernel.interpreter and evidence.get("path_program", evidence.get("path_python")) == kernel.interpreter:
+            severity = "info"  # Every launcher runs the same interpreter today.
         yield Finding(
             code="K102",
-            severity="warning",
-            title=(f"Kernel {kernel.name!r} starts a bare {kernel.launch.interpreter!r}: jupyter_client "
-                   f"runs the server's {target}, {other}"),
+            severity=severity,
+            title=title,
             kernels=[kernel.name],
             evidence=evidence,
-            fixes=remedies.spec_fixes(kernel, remedies.repoint_spec(kernel, target)),
+            fixes=remedies.spec_fixes(kernel, remedies.repoint_spec(kernel, kernel.interpreter))
+            if kernel.interpreter else [],
         )
+
+
+def _bare_outcome(kernel: Kernel, snapshot: Snapshot, program: str, evidence: dict[str, Any]) -> str:
+    """Describe what jupyter_client and other front ends run for a bare argv[0]."""
+    server = snapshot.server
+    if not substitutes_to_server(program, server.version):
+        if kernel.interpreter is None:
+            return f"no {program!r} is on PATH, so the kernel cannot start"
+        return f"every launcher runs {kernel.interpreter}, the first {program!r} on PATH"
+    jupyter_client = f"jupyter_client runs the server's {server.executable}"
+    path_python = snapshot.path_python if program == "python" else None
+    if path_python is None:
+        other = shutil.which(program, path=server.environ.get("PATH", os.defpath))
+        evidence["path_program"] = other
+        if other == kernel.interpreter:
+            return f"{jupyter_client}, and so do other launchers while PATH finds it first"
+        return f"{jupyter_client}, other launchers run {other or f'no {program!r} (none on PATH)'}"
+    evidence["path_python"] = path_python.executable
+    evidence["path_python_version"] = path_python.version
+    evidence["path_python_has_ipykernel"] = path_python.importable.get("ipykernel")
+    if path_python.executable == kernel.interpreter:
+        return f"{jupyter_client}, and so do other launchers while PATH finds it first"
+    ipykernel = "with" if path_python.importable.get("ipykernel") else "without"
+    return (f"{jupyter_client}, other launchers run {path_python.executable} "
+            f"(Python {path_python.version or '?'}, {ipykernel} ipykernel)")
 
 
 def check_launcher_importable(snapshot: Snapshot) -> Iterator[Finding]:
@@ -104,7 +138,11 @@ def check_launcher_importable(snapshot: Snapshot) -> Iterator[Finding]:
             continue
         env = snapshot.environment(kernel.environment_id)
         interpreter = kernel.interpreter or probe.executable
-        install = remedies.install_ipykernel_command(env, interpreter)
+        fixes = []
+        if missing[0].split(".")[0] in ("ipykernel", "ipykernel_launcher"):
+            install = remedies.install_ipykernel_command(env, interpreter)
+            fixes = [remedies.run_command(f"Install ipykernel into {env.prefix if env else interpreter}",
+                                          install)]
         yield Finding(
             code="K103",
             severity="error",
@@ -113,8 +151,7 @@ def check_launcher_importable(snapshot: Snapshot) -> Iterator[Finding]:
             environments=[env.prefix] if env else [],
             evidence={"spec_path": kernel.spec_path, "interpreter": interpreter,
                       "module": missing[0], "sys_prefix": probe.prefix, "python_version": probe.version},
-            fixes=[remedies.run_command(f"Install ipykernel into {env.prefix if env else interpreter}",
-                                        install)],
+            fixes=fixes,
         )
 
 
@@ -169,6 +206,8 @@ def check_pythonhome_pythonpath(snapshot: Snapshot) -> Iterator[Finding]:
         if not kernel.visible or not kernel.is_python:
             continue
         for var in ("PYTHONHOME", "PYTHONPATH"):
+            if kernel.env.get(var) == "":
+                continue  # An empty value in the spec hides the server's value on purpose.
             origin = "kernel spec" if var in kernel.env else "server environment" if server_env.get(var) else None
             if origin is None:
                 continue
@@ -190,7 +229,8 @@ def check_invalid_names(snapshot: Snapshot) -> Iterator[Finding]:
     for kernel in snapshot.kernels:
         if kernel.source in ("builtin", "nb_conda_kernels") or _VALID_NAME.match(kernel.name):
             continue
-        new_name = remedies.portable_kernel_name(kernel.name)
+        taken = {k.name for k in snapshot.kernels}
+        new_name = remedies.free_kernel_name(remedies.portable_kernel_name(kernel.name), taken)
         yield Finding(
             code="K112",
             severity="warning",

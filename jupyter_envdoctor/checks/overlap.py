@@ -14,7 +14,7 @@ _BRACKETED = re.compile(r"[\(\[]([^\)\]]+)[\)\]]")
 
 
 def check_hidden_specs(snapshot: Snapshot) -> Iterator[Finding]:
-    """K105: a spec hides a same-named spec in a later kernel dir and runs something else."""
+    """K105: a spec hides a same-named spec in a later kernel dir (a warning when they differ)."""
     by_path = {k.spec_path: k for k in snapshot.kernels}
     for hidden in snapshot.kernels:
         winner = by_path.get(hidden.hidden_by or "")
@@ -51,11 +51,13 @@ def check_hidden_specs(snapshot: Snapshot) -> Iterator[Finding]:
 def _unshadow_fixes(winner: Kernel, env: Environment | None, snapshot: Snapshot) -> list[Fix]:
     if not remedies.editable(winner):
         return []
-    fixes = [remedies.remove_spec(winner)]
+    fixes = []
     if env is not None:
+        # Renaming keeps both kernels usable, so it comes first; removing is the alternative.
         taken = {k.name for k in snapshot.kernels}
         new_name = remedies.free_kernel_name(remedies.portable_kernel_name(env.name), taken)
         fixes.append(remedies.rename_spec(winner, new_name))
+    fixes.append(remedies.remove_spec(winner))
     return fixes
 
 

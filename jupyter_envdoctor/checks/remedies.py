@@ -113,7 +113,7 @@ def install_ipykernel_command(env: Environment | None, interpreter: str) -> str:
     if env is not None and env.kind == "conda":
         return f"conda install -p {shlex.quote(env.prefix)} ipykernel"
     python = shlex.quote(interpreter)
-    if env is not None and env.distributions and "pip" not in env.distributions:
+    if env is not None and "pip" not in env.distributions:
         # `python -m venv --without-pip` and uv make venvs without pip.
         return f"{python} -m ensurepip && {python} -m pip install ipykernel"
     return f"{python} -m pip install ipykernel"

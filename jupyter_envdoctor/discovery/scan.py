@@ -13,13 +13,15 @@ from typing import Callable
 
 from packaging.utils import canonicalize_name
 
-from ..model import Environment, Kernel, ServerInfo, Snapshot
+from ..model import Environment, Kernel, ServerInfo, SiteDir, Snapshot
 from .activation import read_activation
 from .environments import find_environments, prefix_of_interpreter
+from .importpaths import classify_import_path
 from .interpreters import ProbeCache, ProbeRequest, probe_interpreters
 from .kernelspecs import find_kernels
 from .launchers import substitutes_to_server
 from .nbconda import conda_kernels
+from .packages import read_environment_packages, read_site_dir
 from .server import server_info
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,10 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
         server, interpreters, options.extra_env_dirs, options.root_dir, server.environ
     )
     problems.extend(env_problems)
+    for folder in [*options.extra_env_dirs, *([options.root_dir] if options.root_dir else [])]:
+        if not os.path.isdir(folder):
+            problems.append(f"{folder} was given as a folder to search for environments, "
+                            "but it is not a directory")
     for env in environments:
         env.distributions = distribution_names(env.prefix)
         if env.kind in ("conda", "pixi"):
@@ -80,7 +86,27 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
     if options.probe:
         report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
         _probe_kernels(snapshot, options)
+    report("reading installed packages")
+    _scan_packages(snapshot)
     return snapshot
+
+
+def _scan_packages(snapshot: Snapshot) -> None:
+    """Classify each kernel's sys.path, then read the packages of every env a kernel uses."""
+    extra: dict[str, dict[str, SiteDir]] = {}
+    for kernel in snapshot.kernels:
+        kernel.import_path = classify_import_path(kernel, snapshot.server)
+        if kernel.environment_id is None:
+            continue
+        for entry in kernel.import_path:
+            if entry.kind in ("user", "pythonpath", "pth") and entry.exists:
+                site_dirs = extra.setdefault(kernel.environment_id, {})
+                if entry.path not in site_dirs:
+                    site_dirs[entry.path] = read_site_dir(entry.path, entry.kind)
+    for env in snapshot.environments:
+        if env.kernels or env.id in extra:
+            extras = list(extra.get(env.id, {}).values())
+            snapshot.packages[env.id] = read_environment_packages(env, extras)
 
 
 def distribution_names(prefix: str) -> list[str]:

@@ -16,10 +16,12 @@ def select_fixes(
     fix_ids: Collection[str] = (),
     include_commands: bool = False,
 ) -> list[Fix]:
-    """Pick one fix per finding: the first the tool can apply, unless ``fix_ids`` name others.
+    """Pick the fixes to apply for each finding, unless ``fix_ids`` name them exactly.
 
-    The fixes of one finding are alternatives (remove a spec, or rename it), so only one is
-    taken. Commands for the user (package installs) are taken only with ``include_commands``.
+    Fixes of one finding with different actions are alternatives (remove a spec, or rename
+    it), so only the first is taken. Fixes that all share one action are parts of one remedy
+    (remove each redundant spec), so all are taken. Commands for the user (package installs)
+    are taken only with ``include_commands``.
     """
     wanted_codes = {c.upper() for c in codes}
     chosen: list[Fix] = []
@@ -39,10 +41,10 @@ def select_fixes(
 def _pick(finding: Finding, fix_ids: Collection[str], include_commands: bool) -> list[Fix]:
     if fix_ids:
         return [f for f in finding.fixes if f.id in fix_ids]
-    for fix in finding.fixes:
-        if fix.applicable or include_commands:
-            return [fix]
-    return []
+    usable = [f for f in finding.fixes if f.applicable or include_commands]
+    if len({f.action for f in usable}) == 1:
+        return usable
+    return usable[:1]
 
 
 __all__ = ["FixError", "PlannedFix", "Run", "apply_fixes", "list_runs", "plan_all", "plan_fix",

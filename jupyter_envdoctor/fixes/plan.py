@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import logging
@@ -51,7 +52,7 @@ class PlannedFix:
     removed_dirs: list[str] = field(default_factory=list)
 
     def diff(self) -> str:
-        """Return a unified diff of the text files the fix changes (binary files by name)."""
+        """Return a unified diff of each kernel.json the fix changes; other files by name."""
         parts = []
         for change in self.changes:
             if change.link_before is not None:
@@ -59,8 +60,9 @@ class PlannedFix:
                 continue
             before = _text_lines(change.before)
             after = _text_lines(change.after)
-            if before is None or after is None:
-                parts.append(f"binary file {change.path} {'removed' if change.after is None else 'written'}\n")
+            if os.path.basename(change.path) != SPEC_FILE or before is None or after is None:
+                # Logos and other resources: their content says nothing about the fix.
+                parts.append(f"{change.path} {'removed' if change.after is None else 'written'}\n")
                 continue
             old_name = change.path if change.before is not None else "/dev/null"
             new_name = change.path if change.after is not None else "/dev/null"
@@ -84,9 +86,14 @@ def plan_fix(fix: Fix, overlay: Overlay | None = None) -> PlannedFix:
 def plan_all(fixes: list[Fix]) -> tuple[list[PlannedFix], list[tuple[Fix, str]]]:
     """Plan ``fixes`` in order, each on top of the ones before; return plans and skipped fixes."""
     overlay: Overlay = {}
+    renamed: dict[str, str] = {}
     planned: list[PlannedFix] = []
     skipped: list[tuple[Fix, str]] = []
     for fix in fixes:
+        # A fix of a spec that an earlier fix renamed applies to the spec under its new name.
+        old_dir = fix.params.get("resource_dir")
+        if old_dir in renamed:
+            fix = dataclasses.replace(fix, params={**fix.params, "resource_dir": renamed[old_dir]})
         try:
             plan = plan_fix(fix, overlay)
         except Superseded as e:
@@ -97,6 +104,8 @@ def plan_all(fixes: list[Fix]) -> tuple[list[PlannedFix], list[tuple[Fix, str]]]
             continue
         for change in plan.changes:
             overlay[change.path] = change.after
+        if fix.action == "rename-spec":
+            renamed[fix.params["resource_dir"]] = plan.created_dirs[0]
         planned.append(plan)
     return planned, skipped
 
@@ -104,6 +113,10 @@ def plan_all(fixes: list[Fix]) -> tuple[list[PlannedFix], list[tuple[Fix, str]]]
 def _plan_remove(fix: Fix, overlay: Overlay) -> PlannedFix:
     resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
     planned = PlannedFix(fix)
+    if os.path.islink(resource_dir):
+        # A linked kernel dir: remove the link, never the files of the dir it points to.
+        planned.changes.append(FileChange(resource_dir, None, None, link_before=os.readlink(resource_dir)))
+        return planned
     for path in _files_below(resource_dir):
         if os.path.islink(path):
             planned.changes.append(FileChange(path, None, None, link_before=os.readlink(path)))
@@ -116,6 +129,12 @@ def _plan_remove(fix: Fix, overlay: Overlay) -> PlannedFix:
 def _plan_edit(fix: Fix, overlay: Overlay, edit: Callable[[dict[str, Any]], None]) -> PlannedFix:
     resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
     path = os.path.join(resource_dir, SPEC_FILE)
+    for linked in (resource_dir, path):
+        if os.path.islink(linked):
+            # Writing through the link would change the spec it points to, often one that a
+            # package installed inside an environment.
+            raise FixError(f"cannot edit {path}: {linked} is a symlink to {os.readlink(linked)}; "
+                           "edit the target, or replace the link with a copy first")
     before = _read(path, overlay)
     spec = _load_spec(path, before)
     edit(spec)
@@ -148,6 +167,8 @@ def _plan_set_env(fix: Fix, overlay: Overlay) -> PlannedFix:
 
 def _plan_rename(fix: Fix, overlay: Overlay) -> PlannedFix:
     resource_dir = _existing_kernel_dir(fix.params["resource_dir"], overlay)
+    if os.path.islink(resource_dir):
+        raise FixError(f"cannot rename {resource_dir}: it is a symlink to {os.readlink(resource_dir)}")
     target = os.path.join(os.path.dirname(resource_dir), fix.params["new_name"])
     if os.path.lexists(target):
         raise FixError(f"cannot rename kernel spec to {target}: it exists")
@@ -210,6 +231,8 @@ def _existing_kernel_dir(resource_dir: str, overlay: Overlay) -> str:
     spec_path = os.path.join(resource_dir, SPEC_FILE)
     if spec_path in overlay and overlay[spec_path] is None:
         raise Superseded(f"an earlier fix removes {resource_dir}")
+    if overlay.get(spec_path) is not None:
+        return resource_dir  # created by an earlier fix of the same run
     if not os.path.isdir(resource_dir):
         raise FixError(f"kernel spec {resource_dir} no longer exists")
     return resource_dir
@@ -266,6 +289,10 @@ def _text_lines(data: bytes | None) -> list[str] | None:
     if data is None:
         return []
     try:
-        return data.decode("utf-8").splitlines(keepends=True)
+        lines = data.decode("utf-8").splitlines(keepends=True)
     except UnicodeDecodeError:
         return None
+    if lines and not lines[-1].endswith("\n"):
+        # The marker diff and patch use, so that the last lines do not run together.
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
