@@ -29,7 +29,8 @@ def check_invalid_specs(snapshot: Snapshot) -> Iterator[Finding]:
             severity="error",
             title=f"Kernel spec {kernel.name!r} is invalid: {kernel.error}",
             kernels=[kernel.name],
-            evidence={"spec_path": kernel.spec_path, "error": kernel.error},
+            evidence={"spec_path": kernel.spec_path, "error": kernel.error,
+                      "hint": "to keep the kernel, correct kernel.json by hand instead"},
             fixes=remedies.spec_fixes(kernel, remedies.remove_spec(kernel)),
         )
 
