@@ -24,7 +24,7 @@ class UnknownIdError(LookupError):
 
 @dataclass
 class Outcome:
-    """What an applied action did: the run to undo, and the fixes skipped with their reasons."""
+    """Result of an applied action: the run to undo, and the fixes skipped with their reasons."""
 
     run: Run | None
     applied: list[PlannedFix] = field(default_factory=list)

@@ -8,14 +8,13 @@ import pytest
 from jupyter_setup import JupyterHome, doctor
 
 from jupyter_envdoctor import actions
-from jupyter_envdoctor.checks import run_checks
 from jupyter_envdoctor.fixes import FixError
 from jupyter_envdoctor.report import Report
 
 
 def make_report(machine: JupyterHome, **options: object) -> Report:
     snapshot, findings = doctor(machine, **options)  # type: ignore[arg-type]
-    return Report(snapshot, run_checks(snapshot))
+    return Report(snapshot, findings)
 
 
 def test_register_by_environment_id(machine: JupyterHome) -> None:
