@@ -61,6 +61,14 @@ class EnvDoctorBase(JupyterApp):
 
     def parse_command_line(self, argv: Any = None) -> None:
         # argparse exits with 2 on unknown or malformed options; 2 means "errors" here.
+        # traitlets only warns about an unknown `--name=value`, so check those first.
+        for arg in argv if argv is not None else sys.argv[1:]:
+            name = arg[2:].split("=", 1)[0] if arg.startswith("--") else ""
+            known = name in self.aliases or name in self.flags or "." in name
+            if name and not known and name not in ("help", "help-all", "version"):
+                _usage_error(f"unknown option --{name}; see --help")
+            if arg in self.subcommands:
+                break
         try:
             super().parse_command_line(argv)
         except SystemExit as e:
@@ -246,8 +254,8 @@ def _print_command_hint(candidates: list[Any]) -> None:
     commands = [f for f in candidates if not f.applicable]
     if not commands:
         return
-    print(f"{plural(len(commands), 'fix')} can only be done by running a command; "
-          "run them yourself, or again with --commands:")
+    print(f"{plural(len(commands), 'fix')} can only be done by running a command; run "
+          f"{'it' if len(commands) == 1 else 'them'} yourself, or again with --commands:")
     for fix in commands:
         print(f"    $ {fix.command}")
     print()
@@ -313,9 +321,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
-        # The reader (e.g. `| head`) went away; say nothing more.
+        # The reader (e.g. `| head`) went away: exit as a process killed by SIGPIPE would.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
+        sys.exit(141)
     except TraitError as e:
         print(f"jupyter envdoctor: invalid setting: {e}", file=sys.stderr)
         sys.exit(USAGE_ERROR)

@@ -52,8 +52,10 @@ def build_broken_machine(machine: JupyterHome, builder: CondaEnvBuilder) -> dict
     subprocess.run(["rm", "-rf", str(gone.prefix)], check=True)
     machine.link_on_path("python3", find_python("3.9").executable)
 
+    # A python3 of another version comes first on PATH, so the bare "python3" of the legacy
+    # spec means one interpreter to jupyter_client and another to other launchers.
     environ = dict(os.environ)
-    environ["PATH"] = f"{base.prefix / 'bin'}{os.pathsep}{environ['PATH']}"
+    environ["PATH"] = os.pathsep.join([str(machine.bin_dir), str(base.prefix / "bin"), environ["PATH"]])
     return {"base": base, "proj": proj, "environ": environ}
 
 
@@ -182,6 +184,8 @@ def test_selection_errors(machine: JupyterHome) -> None:
         (["fix", "--kernel=nokernel"], "no kernel named nokernel; the kernels are: broken"),
         (["fix", "--fix=remove-spec-0000000000"], "no fix with id remove-spec-0000000000"),
         (["fxi"], "unknown command 'fxi'; the commands are: fix, undo"),
+        (["--bogus=1"], "unknown option --bogus"),
+        (["undo", "--timeout=5"], "unknown option --timeout"),
         (["--timeout=0"], "the probe timeout must be a positive number of seconds, not 0.0"),
         (["--server-python=/nonexistent/python"], "the server interpreter /nonexistent/python does not exist"),
     ]:

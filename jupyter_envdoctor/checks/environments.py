@@ -101,10 +101,14 @@ def check_venv_base(snapshot: Snapshot) -> Iterator[Finding]:
         )
 
 
+_DELETE_LINE = ("import sys; path, line = sys.argv[1:]; lines = open(path).readlines(); "
+                "open(path, 'w').writelines(x for x in lines if x.strip() != line)")
+
+
 def _delete_line_command(path: str, line: str) -> str:
-    # Matching the line's text, not its number, keeps several such commands order-independent.
-    quoted, temporary = shlex.quote(path), shlex.quote(path + ".envdoctor-tmp")
-    return f"grep -vxF -- {shlex.quote(line)} {quoted} > {temporary}; mv {temporary} {quoted}"
+    # Matching the line's text, not its number, keeps several such commands order-independent,
+    # and rewriting the file in place keeps its mode and any symlink to it.
+    return f"python3 -c {shlex.quote(_DELETE_LINE)} {shlex.quote(path)} {shlex.quote(line)}"
 
 
 def _unused_envs(snapshot: Snapshot) -> Iterator[Environment]:

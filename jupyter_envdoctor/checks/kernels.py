@@ -48,7 +48,8 @@ def check_missing_interpreters(snapshot: Snapshot) -> Iterator[Finding]:
             "spec_path": kernel.spec_path, "interpreter": kernel.interpreter, "problem": problem}
         prefix = _prefix_guess(kernel.interpreter)
         fixes = remedies.spec_fixes(kernel, remedies.remove_spec(kernel))
-        if prefix and os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        env = snapshot.environment(kernel.environment_id)
+        if env is not None and env.kind == "venv" and env.base_home and not os.path.isdir(env.base_home):
             # The venv is still there, only its base Python is gone: recreating the venv
             # (E203) repairs this kernel, so removing it would lose a working setup.
             evidence["venv_still_exists"] = True
@@ -89,7 +90,7 @@ def check_bare_python(snapshot: Snapshot) -> Iterator[Finding]:
         title = f"Kernel {kernel.name!r} starts a bare {program!r}: " + _bare_outcome(
             kernel, snapshot, program, evidence)
         severity: Severity = "warning" if kernel.interpreter else "error"
-        if kernel.interpreter and evidence.get("path_program", evidence.get("path_python")) == kernel.interpreter:
+        if _same_interpreter(evidence.get("path_program", evidence.get("path_python")), kernel.interpreter):
             severity = "info"  # Every launcher runs the same interpreter today.
         yield Finding(
             code="K102",
@@ -114,13 +115,13 @@ def _bare_outcome(kernel: Kernel, snapshot: Snapshot, program: str, evidence: di
     if path_python is None:
         other = shutil.which(program, path=server.environ.get("PATH", os.defpath))
         evidence["path_program"] = other
-        if other == kernel.interpreter:
+        if _same_interpreter(other, kernel.interpreter):
             return f"{jupyter_client}, and so do other launchers while PATH finds it first"
         return f"{jupyter_client}, other launchers run {other or f'no {program!r} (none on PATH)'}"
     evidence["path_python"] = path_python.executable
     evidence["path_python_version"] = path_python.version
     evidence["path_python_has_ipykernel"] = path_python.importable.get("ipykernel")
-    if path_python.executable == kernel.interpreter:
+    if _same_interpreter(path_python.executable, kernel.interpreter):
         return f"{jupyter_client}, and so do other launchers while PATH finds it first"
     ipykernel = "with" if path_python.importable.get("ipykernel") else "without"
     return (f"{jupyter_client}, other launchers run {path_python.executable} "
@@ -240,6 +241,17 @@ def check_invalid_names(snapshot: Snapshot) -> Iterator[Finding]:
             evidence={"resource_dir": kernel.resource_dir},
             fixes=remedies.spec_fixes(kernel, remedies.rename_spec(kernel, new_name)),
         )
+
+
+def _same_interpreter(a: str | None, b: str | None) -> bool:
+    # python and python3 in one bin dir are one interpreter. Resolving further is wrong: a
+    # venv's bin/python links to its base interpreter, which other venvs share.
+    if not a or not b or os.path.dirname(a) != os.path.dirname(b):
+        return False
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _loaded(snapshot: Snapshot) -> list[Kernel]:

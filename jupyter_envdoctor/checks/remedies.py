@@ -82,7 +82,8 @@ def register_kernel(env: Environment, name: str | None = None,
     display_name = display_name or f"Python {minor} ({env.name})"
     params: dict[str, Any] = {"environment": env.id, "prefix": env.prefix, "interpreter": env.python,
                               "python_version": env.python_version, "name": name,
-                              "display_name": display_name}
+                              "display_name": display_name,
+                              "install_command": install_ipykernel_command(env, env.python or "python")}
     if env_vars:
         params["env"] = dict(env_vars)
     command = (f"{shlex.quote(env.python or 'python')} -m ipykernel install --user "

@@ -190,14 +190,14 @@ def _plan_register(fix: Fix, overlay: Overlay) -> PlannedFix:
     target = os.path.join(jupyter_data_dir(), "kernels", name)
     if os.path.lexists(target):
         raise FixError(f"cannot register kernel {name!r}: {target} exists; choose another name")
-    _require_ipykernel(fix.params["interpreter"])
+    _require_ipykernel(fix.params["interpreter"], fix.params.get("install_command"))
     planned = PlannedFix(fix, created_dirs=[target])
     for relative, content in kernel_files(fix.params).items():
         planned.changes.append(FileChange(os.path.join(target, relative), None, content))
     return planned
 
 
-def _require_ipykernel(interpreter: str) -> None:
+def _require_ipykernel(interpreter: str, install_command: str | None) -> None:
     """Raise FixError unless ``interpreter`` runs and finds ipykernel_launcher."""
     from ..discovery.interpreters import ProbeRequest, probe_interpreters
 
@@ -206,8 +206,9 @@ def _require_ipykernel(interpreter: str) -> None:
     if not result.ok:
         raise FixError(f"cannot register a kernel for {interpreter}: it does not run ({result.error})")
     if not all(result.importable.values()):
+        command = install_command or f"{shlex.quote(interpreter)} -m pip install ipykernel"
         raise FixError(f"cannot register a kernel for {interpreter}: it cannot import ipykernel; "
-                       f"install it first: {shlex.quote(interpreter)} -m pip install ipykernel")
+                       f"install it first: {command}")
 
 
 _PLANNERS: dict[str, Callable[[Fix, Overlay], PlannedFix]] = {
