@@ -18,12 +18,25 @@ from traitlets import Dict as DictTrait
 from traitlets import List as ListTrait
 
 from ._version import __version__
-from .config import EnvDoctor
 from .checks import KNOWN_CODES
+from .config import EnvDoctor
 from .fixes import FixError, apply_fixes, list_runs, plan_all, select_fixes, undo_last
+from .fixes.journal import UndoConflict
+from .kernelself import KERNEL_CODES
 from .report import Report, plural, render_text
+from .why import (
+    KernelNotFoundError,
+    WhyError,
+    choose_kernel,
+    explain,
+    explanation_json,
+    validate_module_name,
+)
+from .why import render_text as render_why
 
 USAGE_ERROR = 3
+# Codes of the report's checks and of the running-kernel checks of `%envdoctor`.
+ALL_CODES = KNOWN_CODES | KERNEL_CODES
 
 _common_aliases = {
     **base_aliases,
@@ -38,6 +51,7 @@ _common_flags = {
     "json": ({"EnvDoctorBase": {"json": True}}, "Print the report as JSON (schema_version 1)."),
     "no-probe": ({"EnvDoctor": {"probe": False}}, "Do not start interpreters; report files only."),
     "no-cache": ({"EnvDoctor": {"use_cache": False}}, "Probe every interpreter again."),
+    "deep": ({"EnvDoctor": {"deep": True}}, "Also check each conda file's sha256 (slow)."),
 }
 
 
@@ -79,7 +93,7 @@ class EnvDoctorBase(JupyterApp):
     def make_report(self) -> Report:
         progress = _progress_printer()
         doctor = EnvDoctor(parent=self)
-        for code in sorted({c.upper() for c in doctor.ignore} - KNOWN_CODES):
+        for code in sorted({c.upper() for c in doctor.ignore} - ALL_CODES):
             print(f"jupyter envdoctor: warning: ignoring unknown finding code {code}", file=sys.stderr)
         report = doctor.report(progress=progress)
         if progress is not None:
@@ -186,10 +200,59 @@ class UndoApp(EnvDoctorBase):
             sys.exit(1)
         try:
             undo_last(force=self.force)
+        except UndoConflict as e:
+            print(f"error: {e} (use --force to restore anyway)", file=sys.stderr)
+            sys.exit(2)
         except FixError as e:
             print(f"error: {e}", file=sys.stderr)
             sys.exit(2)
         print(f"Reverted run {run.id}.")
+
+
+class WhyApp(EnvDoctorBase):
+    name = "jupyter-envdoctor-why"
+    description = """Explain where `import MODULE` comes from in a kernel, and what it shadows.
+
+    Lists every place on the kernel's sys.path that has the module, in search order, which one
+    wins, its distribution, version and installer, and the findings about it. Exit codes: 0
+    found, 1 found nowhere, 2 the kernel's sys.path is unknown, 3 bad arguments."""
+    examples = """
+    jupyter envdoctor why numpy                     # in kernel python3, started here
+    jupyter envdoctor why numpy --kernel=proj --cwd=~/work
+    jupyter envdoctor why email --json
+    """
+    kernel = Unicode(None, allow_none=True, config=True,
+                     help="Kernel to ask (default: python3, or the only Python kernel).")
+    cwd = Unicode(None, allow_none=True, config=True,
+                  help="Notebook folder the kernel starts in (default: the current dir).")
+    aliases = DictTrait({**_common_aliases, "kernel": "WhyApp.kernel", "cwd": "WhyApp.cwd"})
+
+    def start(self) -> None:
+        if len(self.extra_args) != 1:
+            _usage_error("expected one module name, as in `jupyter envdoctor why numpy`")
+        module = self.extra_args[0]
+        cwd = os.path.abspath(os.path.expanduser(self.cwd or os.getcwd()))
+        try:
+            validate_module_name(module)
+        except WhyError as e:
+            _usage_error(str(e))
+        if not os.path.isdir(cwd):
+            _usage_error(f"--cwd {cwd} is not a directory")
+
+        report = self.make_report()
+        try:
+            kernel = choose_kernel(report.snapshot, self.kernel)
+            explanation = explain(report.snapshot, kernel, module, cwd, report.findings)
+        except KernelNotFoundError as e:
+            _usage_error(str(e))
+        except WhyError as e:
+            print(f"jupyter envdoctor: error: {e}", file=sys.stderr)
+            sys.exit(2)
+        if self.json:
+            print(json.dumps(explanation_json(explanation), indent=2, default=str))
+        else:
+            print(render_why(explanation), end="")
+        sys.exit(0 if explanation.resolution != "not found" else 1)
 
 
 class EnvDoctorApp(EnvDoctorBase):
@@ -211,6 +274,7 @@ class EnvDoctorApp(EnvDoctorBase):
     subcommands = DictTrait({
         "fix": (FixApp, FixApp.description.splitlines()[0]),
         "undo": (UndoApp, UndoApp.description.splitlines()[0]),
+        "why": (WhyApp, WhyApp.description.splitlines()[0]),
     })
 
     def start(self) -> None:
@@ -235,7 +299,7 @@ def _usage_error(message: str) -> None:
 
 def _check_selection(report: Report, codes: list[str], kernels: list[str], fix_ids: list[str]) -> None:
     """Exit with a usage error when --code, --kernel or --fix names something unknown."""
-    unknown_codes = sorted({c.upper() for c in codes} - KNOWN_CODES)
+    unknown_codes = sorted({c.upper() for c in codes} - ALL_CODES)
     if unknown_codes:
         _usage_error(f"unknown finding code {', '.join(unknown_codes)}; see docs/checks/index.md")
     names = {k.name for k in report.snapshot.kernels}

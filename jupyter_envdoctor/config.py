@@ -27,8 +27,11 @@ class EnvDoctor(Configurable):
     server_python = Unicode(None, allow_none=True, config=True,
                             help="Interpreter of the Jupyter server to report for (default: this Python).")
     root_dir = Unicode(None, allow_none=True, config=True,
-                       help="The server's root dir; .venv and .pixi envs below it are found.")
+                       help="The server's root dir (default: the current dir); .venv and .pixi "
+                            "envs and notebook folders up to 2 levels below it are checked.")
     use_cache = Bool(True, config=True, help="Reuse interpreter probes while the interpreter is unchanged.")
+    deep = Bool(False, config=True,
+                help="Also compare every file of each conda package with its recorded sha256 (slow).")
     cache_dir = Unicode(None, allow_none=True, config=True,
                         help="Folder for the probe cache (default: the platform's user cache dir).")
 
@@ -52,11 +55,13 @@ class EnvDoctor(Configurable):
             server_python=self.server_python,
             environ=environ,
             extra_env_dirs=list(self.extra_env_dirs),
-            root_dir=self.root_dir,
+            # Without a configured root, the current dir stands in for the server's root dir.
+            root_dir=self.root_dir or os.getcwd(),
             probe=self.probe,
             probe_timeout=self.probe_timeout,
             use_cache=self.use_cache,
             cache_dir=self.cache_dir,
+            deep=self.deep or None,
             progress=progress,
         )
 

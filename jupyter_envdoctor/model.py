@@ -348,6 +348,8 @@ class Snapshot:
     problems: list[str] = field(default_factory=list)
     # The `python` on the server's PATH, probed when a visible kernel has a bare argv[0].
     path_python: ProbeResult | None = None
+    # The server's root dir, whose notebook folders are checked for modules that shadow others.
+    root_dir: str | None = None
     # Environment id -> its installed packages (filled by the package scan).
     packages: dict[str, EnvironmentPackages] = field(default_factory=dict)
 

@@ -7,17 +7,21 @@ by the test session (one download per run), and kernel specs are written by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conda_envs import find_python
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.manager import KernelManager
 
 from jupyter_envdoctor.checks import run_checks
 from jupyter_envdoctor.discovery.scan import ScanOptions, scan
@@ -142,3 +146,68 @@ def only(findings: Sequence[Finding], code: str, kernel: str | None = None) -> F
     matches = [f for f in findings if f.code == code and (kernel is None or kernel in f.kernels)]
     assert len(matches) == 1, f"expected one {code} for {kernel}, found {[m.title for m in matches]}"
     return matches[0]
+
+
+@dataclass
+class CellOutput:
+    """What one executed cell sent: its streams and the data of each display."""
+
+    stdout: str = ""
+    stderr: str = ""
+    displays: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+class KernelSession:
+    """A kernel started with jupyter_client, which runs cells and collects their output."""
+
+    def __init__(self, kernel_name: str, client: BlockingKernelClient) -> None:
+        self.kernel_name = kernel_name
+        self.client = client
+
+    def run(self, code: str, timeout: float = 60) -> CellOutput:
+        """Run ``code``; fail with the traceback when the cell raises."""
+        msg_id = self.client.execute(code)
+        output = CellOutput()
+        while True:
+            try:
+                msg = self.client.get_iopub_msg(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"kernel {self.kernel_name} sent nothing for {timeout} s") from None
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = msg["content"]
+            if msg["msg_type"] == "stream" and content["name"] == "stdout":
+                output.stdout += content["text"]
+            elif msg["msg_type"] == "stream":
+                output.stderr += content["text"]
+            elif msg["msg_type"] in ("display_data", "execute_result"):
+                output.displays.append(content["data"])
+            elif msg["msg_type"] == "error":
+                raise AssertionError("\n".join(content["traceback"]))
+            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+                return output
+
+
+@contextlib.contextmanager
+def started_kernel(kernel_name: str, cwd: Path | None = None) -> Iterator[KernelSession]:
+    """Start the kernel ``kernel_name`` in ``cwd``; shut it down on exit."""
+    manager = KernelManager(kernel_name=kernel_name)
+    manager.start_kernel(**({"cwd": str(cwd)} if cwd else {}))
+    client = manager.client()
+    try:
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        yield KernelSession(kernel_name, client)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def run_in_kernel(kernel_name: str, code: str) -> str:
+    """Start the kernel with jupyter_client, run ``code`` and return what it printed."""
+    with started_kernel(kernel_name) as kernel:
+        return kernel.run(code, timeout=30).text

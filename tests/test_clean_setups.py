@@ -3,42 +3,12 @@
 from __future__ import annotations
 
 import os
-import queue
 from pathlib import Path
 
 from conda_envs import CondaEnvBuilder
-from jupyter_client.manager import KernelManager
-from jupyter_setup import JupyterHome, doctor, only
+from jupyter_setup import JupyterHome, doctor, only, run_in_kernel
 
 from jupyter_envdoctor.fixes import apply_fixes, plan_all, select_fixes
-
-
-def run_in_kernel(kernel_name: str, code: str) -> str:
-    """Start the kernel with jupyter_client, run ``code`` and return what it printed."""
-    manager = KernelManager(kernel_name=kernel_name)
-    manager.start_kernel()
-    client = manager.client()
-    try:
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        msg_id = client.execute(code)
-        output = []
-        while True:
-            try:
-                msg = client.get_iopub_msg(timeout=30)
-            except queue.Empty:
-                raise AssertionError(f"kernel {kernel_name} sent nothing for 30 s") from None
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "stream":
-                output.append(msg["content"]["text"])
-            if msg["msg_type"] == "error":
-                raise AssertionError("\n".join(msg["content"]["traceback"]))
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return "".join(output)
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 def test_fresh_venv_kernel_is_clean(machine: JupyterHome) -> None:

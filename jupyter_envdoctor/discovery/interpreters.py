@@ -37,11 +37,33 @@ PROBE_MARKER = "@@jupyter-envdoctor-probe-1@@"
 # Runs under the probed interpreter, which may be Python 2.7 or any Python 3 from 3.6 on.
 # The modules to look for arrive as sys.argv[1:].
 PROBE_SCRIPT = r"""
-import json
-import site
 import sys
 
+# Taken before this script imports anything: the modules that interpreter startup (site,
+# .pth files, sitecustomize) imported, which later sys.path entries can no longer replace.
+STARTUP_MODULES = [(name, module) for name, module in list(sys.modules.items())
+                   if "." not in name and module is not None]
+
+import os
+import site
+
 PY2 = sys.version_info[0] == 2
+
+# A PYTHONPATH dir or .pth entry may shadow the stdlib modules this script needs (a json
+# package, say), so they are imported with sys.path cut down to the stdlib dirs. site and os
+# were imported while Python started, so they are the real ones.
+STDLIB_DIR = os.path.dirname(os.__file__)
+SEARCH_PATH = sys.path
+sys.path = [STDLIB_DIR, os.path.join(STDLIB_DIR, "lib-dynload")]
+try:
+    import json
+    if PY2:
+        import imp
+    else:
+        import importlib.machinery
+        import importlib.util
+finally:
+    sys.path = SEARCH_PATH
 
 
 def text(value):
@@ -51,7 +73,6 @@ def text(value):
 
 
 def find_py3(name):
-    import importlib.util
     parts = name.split(".")
     for end in range(1, len(parts) + 1):
         if importlib.util.find_spec(".".join(parts[:end])) is None:
@@ -60,7 +81,6 @@ def find_py3(name):
 
 
 def find_py2(name):
-    import imp
     parent_name, _, child = name.rpartition(".")
     search_path = None
     if parent_name:
@@ -91,6 +111,65 @@ def user_site():
         return None
 
 
+def module_origin(name, module):
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None) or getattr(module, "__file__", None)
+    if origin is None and name in sys.builtin_module_names:
+        origin = "built-in"
+    return text(origin) if isinstance(origin, str) else None
+
+
+def is_identifier(name):
+    # Without the re module, which a shadowing re.py on sys.path could replace.
+    return bool(name) and not name[0].isdigit() and all(c.isalnum() or c == "_" for c in name)
+
+
+def names_in(folder):
+    try:
+        items = os.listdir(folder)
+    except OSError:
+        return []
+    names = []
+    for item in items:
+        if os.path.isdir(os.path.join(folder, item)):
+            name = item
+        elif item.endswith((".py", ".pyc", ".so", ".pyd")):
+            name = item.split(".")[0]
+        else:
+            continue
+        if is_identifier(name) and name not in ("site-packages", "dist-packages"):
+            names.append(name)
+    return names
+
+
+def stdlib_module_names():
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return sorted(names)
+    # Before Python 3.10: the built-in modules plus what the stdlib dirs contain. Python 2's
+    # plat-*, lib-tk and lib-old dirs are sys.path entries inside the stdlib dir.
+    folders = [STDLIB_DIR, os.path.join(STDLIB_DIR, "lib-dynload")]
+    folders += [entry for entry in sys.path if entry.startswith(STDLIB_DIR + os.sep)
+                and not entry.endswith(("site-packages", "dist-packages"))]
+    found = set(sys.builtin_module_names)
+    for folder in folders:
+        found.update(names_in(folder))
+    # sys.stdlib_module_names leaves out the regression tests, and so does this list.
+    found.discard("test")
+    return sorted(found)
+
+
+def extension_suffixes():
+    if PY2:
+        return [suffix for suffix, _, kind in imp.get_suffixes() if kind == imp.C_EXTENSION]
+    return list(importlib.machinery.EXTENSION_SUFFIXES)
+
+
+def flag(name):
+    value = getattr(sys.flags, name, None)
+    return None if value is None else bool(value)
+
+
 base_prefix = getattr(sys, "real_prefix", None) or getattr(sys, "base_prefix", sys.prefix)
 importable = {}
 for module in sys.argv[1:]:
@@ -104,6 +183,14 @@ report = {
     "user_site": user_site(),
     "user_site_enabled": getattr(site, "ENABLE_USER_SITE", None),
     "importable": importable,
+    "stdlib_module_names": [text(name) for name in stdlib_module_names()],
+    "builtin_module_names": sorted(text(name) for name in sys.builtin_module_names),
+    "startup_modules": dict((text(name), module_origin(name, module))
+                            for name, module in STARTUP_MODULES),
+    "extension_suffixes": extension_suffixes(),
+    "no_user_site": flag("no_user_site"),
+    "safe_path": flag("safe_path"),
+    "cwd": text(os.getcwd()),
 }
 sys.stdout.write("\n" + MARKER + json.dumps(report) + "\n")
 sys.stdout.flush()
@@ -125,7 +212,7 @@ PATH_VARIABLES = (
     "APPDATA",
 )
 
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2
 CACHE_FILE_NAME = "probes.json"
 
 # After a timed-out probe's process group is killed, wait this long for its pipes to close.
@@ -236,13 +323,27 @@ def _bool_map(report: Mapping[str, Any], key: str) -> dict[str, bool]:
     return value
 
 
+def _optional_bool(report: Mapping[str, Any], key: str) -> bool | None:
+    value = report.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{key} is {type(value).__name__}, expected a boolean")
+    return value
+
+
+def _origin_map(report: Mapping[str, Any], key: str) -> dict[str, str | None]:
+    value = report.get(key, {})
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and (origin is None or isinstance(origin, str))
+        for name, origin in value.items()
+    ):
+        raise TypeError(f"{key} is not a map of module names to origins")
+    return value
+
+
 def _result_from_report(executable: str, report: Any) -> ProbeResult:
     """Build a ProbeResult from the probe's JSON; a field of the wrong type raises TypeError."""
     if not isinstance(report, dict):
         raise TypeError(f"the result is {type(report).__name__}, expected an object")
-    enabled = report.get("user_site_enabled")
-    if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError("user_site_enabled is not a boolean")
     return ProbeResult(
         executable=executable,
         ok=True,
@@ -252,8 +353,15 @@ def _result_from_report(executable: str, report: Any) -> ProbeResult:
         version=_optional_string(report, "version"),
         path=_string_list(report, "path"),
         user_site=_optional_string(report, "user_site"),
-        user_site_enabled=enabled,
+        user_site_enabled=_optional_bool(report, "user_site_enabled"),
         importable=_bool_map(report, "importable"),
+        stdlib_module_names=_string_list(report, "stdlib_module_names"),
+        builtin_module_names=_string_list(report, "builtin_module_names"),
+        startup_modules=_origin_map(report, "startup_modules"),
+        extension_suffixes=_string_list(report, "extension_suffixes"),
+        no_user_site=_optional_bool(report, "no_user_site"),
+        safe_path=_optional_bool(report, "safe_path"),
+        cwd=_optional_string(report, "cwd"),
     )
 
 

@@ -43,6 +43,8 @@ class ScanOptions:
     probe_timeout: float = 10.0
     use_cache: bool = True
     cache_dir: str | None = None
+    # Compare every conda file with its recorded sha256 (slow); None reads JUPYTER_ENVDOCTOR_DEEP.
+    deep: bool | None = None
     progress: Progress | None = field(default=None, repr=False)
 
 
@@ -82,16 +84,16 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
     _link_kernels_to_environments(kernels, environments)
 
     snapshot = Snapshot(server=server, kernels=kernels, environments=environments,
-                        registry=registry, problems=problems)
+                        registry=registry, problems=problems, root_dir=options.root_dir)
     if options.probe:
         report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
         _probe_kernels(snapshot, options)
     report("reading installed packages")
-    _scan_packages(snapshot)
+    _scan_packages(snapshot, options.deep)
     return snapshot
 
 
-def _scan_packages(snapshot: Snapshot) -> None:
+def _scan_packages(snapshot: Snapshot, deep: bool | None) -> None:
     """Classify each kernel's sys.path, then read the packages of every env a kernel uses."""
     extra: dict[str, dict[str, SiteDir]] = {}
     for kernel in snapshot.kernels:
@@ -106,7 +108,7 @@ def _scan_packages(snapshot: Snapshot) -> None:
     for env in snapshot.environments:
         if env.kernels or env.id in extra:
             extras = list(extra.get(env.id, {}).values())
-            snapshot.packages[env.id] = read_environment_packages(env, extras)
+            snapshot.packages[env.id] = read_environment_packages(env, extras, deep=deep)
 
 
 def distribution_names(prefix: str) -> list[str]:

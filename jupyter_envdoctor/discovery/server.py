@@ -118,6 +118,10 @@ def _static_version(prefix: str) -> str | None:
 
 
 def _same_file(a: str, b: str) -> bool:
+    # Compare within one bin dir only: a venv's bin/python links to its base interpreter,
+    # which other venvs share, so following the link would confuse two environments.
+    if os.path.dirname(os.path.abspath(a)) != os.path.dirname(os.path.abspath(b)):
+        return False
     try:
         return os.path.samefile(a, b)
     except OSError:

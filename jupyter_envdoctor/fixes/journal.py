@@ -27,6 +27,10 @@ MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 
 
+class UndoConflict(FixError):
+    """Files changed after the fix run that would be undone."""
+
+
 @dataclass
 class Run:
     """A recorded fix run, as stored in its manifest."""
@@ -75,8 +79,8 @@ def undo_last(force: bool = False) -> Run:
     run = applied[0]
     conflicts = [] if force else _conflicts(run.changes)
     if conflicts:
-        raise FixError("cannot undo run " + run.id + ": changed since it was applied: "
-                       + ", ".join(conflicts) + " (use --force to restore anyway)")
+        raise UndoConflict("cannot undo run " + run.id + ": changed since it was applied: "
+                           + ", ".join(conflicts))
     _restore(run.folder, run.changes)
     _save_status(run, "undone")
     log.info("fix run %s undone", run.id)
