@@ -231,3 +231,16 @@ def _kernel(findings: list[Finding], name: str) -> Kernel:
     spec_path = finding.evidence["spec_path"]
     return Kernel(name=name, resource_dir=os.path.dirname(spec_path), spec_path=spec_path,
                   source="user", search_rank=0)
+
+
+def test_interpreter_that_cannot_start(machine: JupyterHome, tmp_path: Path) -> None:
+    from conda_envs import find_python
+
+    machine.write_kernel(machine.user_kernels, "nohome", [str(find_python("3.11").executable), *LAUNCHER],
+                         env={"PYTHONHOME": str(tmp_path / "no-such-home")})
+
+    _, findings = doctor(machine)
+
+    error = only(findings, "K104", "nohome").evidence["error"]
+    assert "Fatal Python error: init_fs_encoding" in error
+    assert "No module named 'encodings'" in error

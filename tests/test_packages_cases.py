@@ -402,3 +402,22 @@ def test_conda_files_missing_and_altered(machine: JupyterHome, own_builder: Cond
     altered = only(deep, "P310", "tampered")
     assert altered.evidence["altered_files"] == ["lib/python3.11/site-packages/attrs/_make.py"]
     assert command(altered) == f"conda install -p {env.prefix} --force-reinstall attrs=23.2.0=pyh71513ae_0"
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """Return size and mtime of every file and link below ``root``, by relative path."""
+    return {str(p.relative_to(root)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+def test_report_changes_no_file(machine: JupyterHome, own_builder: CondaEnvBuilder, tmp_path: Path) -> None:
+    env = scientific_env(own_builder, machine.root / "envs" / "readonly")
+    numpy = build_wheel(tmp_path / "wheels", "numpy", "2.0.0", {"numpy/__init__.py": "__version__ = '2.0.0'\n"})
+    run_pip(env.python, "install", "--no-index", "--no-deps", str(numpy))
+    add_kernel(machine, "readonly", env.python)
+    before = {"env": tree_state(env.prefix), "home": tree_state(machine.home)}
+
+    _, findings = doctor(machine, deep=True)
+
+    assert "P305" in codes(findings) or "P300" in codes(findings)
+    assert {"env": tree_state(env.prefix), "home": tree_state(machine.home)} == before

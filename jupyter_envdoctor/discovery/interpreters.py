@@ -287,8 +287,14 @@ def _resolve_executable(request: ProbeRequest) -> tuple[str | None, str | None]:
 
 
 def _last_line(data: bytes) -> str:
-    lines = data.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1].strip() if lines else ""
+    """Return the most telling line of stderr: CPython's fatal error, else the last line."""
+    lines = [line.strip() for line in data.decode("utf-8", "replace").strip().splitlines()]
+    # A failed start ends with frame lines such as "<no Python frame>"; the cause comes earlier.
+    fatal = [line for line in lines if line.startswith("Fatal Python error")]
+    causes = [line for line in lines if line.endswith("Error") or "Error: " in line]
+    if fatal:
+        return fatal[-1] + (f" ({causes[-1]})" if causes else "")
+    return lines[-1] if lines else ""
 
 
 def _describe_exit(returncode: int) -> str:
