@@ -315,6 +315,21 @@ async def test_register_kernel(jp_fetch: Fetch, machine: JupyterHome) -> None:
     assert environment_named(report, "analysis")["kernels"] == ["analysis"]
 
 
+async def test_panel_register_reaches_server(jp_fetch: Fetch, machine: JupyterHome) -> None:
+    from jupyter_envdoctor.config import EnvDoctor
+    from jupyter_envdoctor.widget import DoctorPanel
+
+    machine.venv("analysis", ipykernel=True)
+    report = EnvDoctor(extra_env_dirs=[str(machine.root / "venvs")], use_cache=False).report()
+    (env,) = [e for e in report.snapshot.environments if e.name == "analysis"]
+    panel = DoctorPanel(report)
+
+    panel.register_rows[env.id].button.click()
+
+    specs = body(await jp_fetch("api", "kernelspecs"))["kernelspecs"]
+    assert specs["analysis"]["spec"]["display_name"] == "Python 3.11 (analysis)"
+
+
 async def test_register_rejections(jp_fetch: Fetch, machine: JupyterHome) -> None:
     machine.venv("with-kernel", ipykernel=True)
     machine.venv("no-kernel")
