@@ -220,8 +220,8 @@ def _altered_files(prefix: str, expected: dict[str, str]) -> Iterator[str]:
             yield path
 
 
-def file_sha256(path: str) -> str | None:
-    """Return the hex sha256 of a file, or None when it cannot be read."""
+def file_digest(path: str) -> bytes | None:
+    """Return the sha256 digest of a file, or None when it cannot be read."""
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as stream:
@@ -229,7 +229,13 @@ def file_sha256(path: str) -> str | None:
                 digest.update(block)
     except (OSError, ValueError):  # ValueError: a NUL byte in a listed path.
         return None
-    return digest.hexdigest()
+    return digest.digest()
+
+
+def file_sha256(path: str) -> str | None:
+    """Return the hex sha256 of a file, as conda's paths_data records it; None if unreadable."""
+    digest = file_digest(path)
+    return None if digest is None else digest.hex()
 
 
 # --- history and pinned --------------------------------------------------------------------------

@@ -8,12 +8,12 @@ the RECORD hashes with the file on disk shows which metadata describes what is i
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 import os
 from collections.abc import Sequence
 
 from ..model import Distribution
+from .condameta import file_digest
 from .distributions import RecordEntry, is_module_file
 
 # Hashing every shared file of a large project (torch has thousands) would read gigabytes;
@@ -108,11 +108,7 @@ def _compare_hashes(dist: Distribution, records: list[RecordEntry],
 
 def _file_sha256(path: str) -> str | None:
     """Return the sha256 of a file in RECORD's form (urlsafe base64, no padding); None if unreadable."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1024 * 1024), b""):
-                digest.update(block)
-    except (OSError, ValueError):  # ValueError: a NUL byte in a RECORD path.
+    digest = file_digest(path)
+    if digest is None:
         return None
-    return base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
