@@ -17,8 +17,9 @@ CLI = str(Path(sys.executable).with_name("jupyter-envdoctor"))
 
 
 def envdoctor(*args: str, environ: dict[str, str]) -> tuple[int, str, str]:
+    # From HOME, as a user would: the current dir is the default root dir that gets searched.
     result = subprocess.run([CLI, *args], capture_output=True, text=True, env=environ,
-                            stdin=subprocess.DEVNULL, timeout=300, check=False)
+                            stdin=subprocess.DEVNULL, timeout=300, check=False, cwd=environ["HOME"])
     return result.returncode, result.stdout, result.stderr
 
 
@@ -149,7 +150,7 @@ def test_bad_argument_exit_code(machine: JupyterHome) -> None:
 def test_jupyter_subcommand(machine: JupyterHome) -> None:
     jupyter = str(Path(sys.executable).with_name("jupyter"))
     result = subprocess.run([jupyter, "envdoctor", "--no-probe"], capture_output=True, text=True,
-                            env=dict(os.environ), timeout=120, check=False)
+                            env=dict(os.environ), timeout=120, check=False, cwd=os.environ["HOME"])
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Jupyter server: ")
