@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from jupyter_setup import JupyterHome
 from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
+from jupyter_envdoctor import __version__
 from jupyter_envdoctor.serverext import EnvDoctorExtension
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -506,3 +508,14 @@ def test_server_config_file_enables_extension() -> None:
     data = json.loads((path / "jupyter_envdoctor.json").read_text())
 
     assert data == {"ServerApp": {"jpserver_extensions": {"jupyter_envdoctor": True}}}
+
+
+def test_extension_enabled_on_install() -> None:
+    # pip installs jupyter-config/ into the env's etc/jupyter, which enables the extension.
+    jupyter = str(Path(sys.executable).with_name("jupyter"))
+    result = subprocess.run([jupyter, "server", "extension", "list"], capture_output=True, text=True,
+                            timeout=120, check=False, env={**os.environ, "NO_COLOR": "1"})
+    output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
+
+    assert "jupyter_envdoctor enabled" in output
+    assert f"jupyter_envdoctor {__version__} OK" in output
