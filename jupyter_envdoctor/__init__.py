@@ -23,3 +23,8 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .serverext.app import EnvDoctorExtension
 
     return [{"module": "jupyter_envdoctor.serverext.app", "app": EnvDoctorExtension}]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Name the built JupyterLab extension, for `jupyter labextension develop`."""
+    return [{"src": "labextension", "dest": "jupyter-envdoctor"}]
