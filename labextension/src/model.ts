@@ -48,6 +48,8 @@ export interface IEnvironmentRow {
   canRegister: boolean;
 }
 
+const STATUS_ORDER: Record<KernelStatus, number> = { error: 0, warning: 1, ok: 2 };
+
 /** Result of applying several fixes one after the other. */
 export interface IApplyAllResult {
   applied: IAppliedFix[];
@@ -129,10 +131,13 @@ export class EnvDoctorModel {
     this._changed.emit();
   }
 
-  /** Return each visible kernel with its status and findings, in the report's order. */
+  /**
+   * Return each visible kernel with its status and findings: errors first, then warnings,
+   * then ok, each group in the report's order (kernel dir search order).
+   */
   kernelRows(): IKernelRow[] {
     const findings = this.findings;
-    return (this._report?.kernels ?? [])
+    const rows = (this._report?.kernels ?? [])
       .filter(kernel => kernel.visible)
       .map(kernel => {
         const own = findingsOfKernel(findings, kernel.name);
@@ -143,6 +148,8 @@ export class EnvDoctorModel {
           conflictCount: own.filter(isConflict).length
         };
       });
+    // Array.prototype.sort is stable, so the report's order stays within each status.
+    return rows.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
   }
 
   /** Return every environment with whether a kernel uses it, the server's first. */

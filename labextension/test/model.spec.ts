@@ -155,18 +155,18 @@ describe('EnvDoctorModel rows', () => {
     await model.refresh();
   });
 
-  it('lists visible kernels with their status', () => {
+  it('lists visible kernels, errors first', () => {
     const rows = model.kernelRows();
 
     expect(rows.map(row => [row.kernel.name, row.status])).toEqual([
-      ['python3', 'warning'],
       ['oldenv', 'error'],
+      ['python3', 'warning'],
       ['bare', 'warning']
     ]);
   });
 
   it('moves conflicts out of kernel findings', () => {
-    const python3 = model.kernelRows()[0];
+    const python3 = model.kernelRows().find(row => row.kernel.name === 'python3')!;
 
     expect(python3.findings.map(f => f.code)).toEqual(['K112']);
     expect(python3.conflictCount).toBe(2);
@@ -175,7 +175,7 @@ describe('EnvDoctorModel rows', () => {
   it('hides ignored codes everywhere', () => {
     model.setIgnoredCodes(['p301', ' K112 ']);
 
-    const python3 = model.kernelRows()[0];
+    const python3 = model.kernelRows().find(row => row.kernel.name === 'python3')!;
     expect(python3.status).toBe('ok');
     expect(python3.findings).toEqual([]);
     expect(model.conflicts({ kernel: null, severity: null }).map(f => f.code)).toEqual(['I401']);

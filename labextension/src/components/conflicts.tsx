@@ -9,7 +9,7 @@ import { FindingView } from './common';
 
 const ALL = '';
 
-/** The conflicts section: P and I findings, filtered by kernel and minimum severity. */
+/** Render the conflicts section: P and I findings, filtered by kernel and minimum severity. */
 export function ConflictsSection(props: {
   model: EnvDoctorModel;
   onApply: (fixId: string) => void;

@@ -18,7 +18,9 @@ function EnvironmentView(props: {
         <span className="jp-EnvDoctor-badge jp-EnvDoctor-kind">{env.kind}</span>
         <span className="jp-EnvDoctor-name">{env.name}</span>
         {env.python_version && (
-          <span className="jp-EnvDoctor-muted">Python {env.python_version}</span>
+          <span className="jp-EnvDoctor-muted">
+            {trans.__('Python %1', env.python_version)}
+          </span>
         )}
         {env.is_server && (
           <span className="jp-EnvDoctor-badge">{trans.__('server')}</span>
@@ -49,7 +51,7 @@ function EnvironmentView(props: {
   );
 }
 
-/** The environments section: kind, kernels that use each one, and a register button. */
+/** Render the environments section: kind, kernels that use each one, and a register button. */
 export function EnvironmentsSection(props: {
   rows: IEnvironmentRow[];
   onRegister: (environment: IEnvironment) => void;

@@ -25,7 +25,7 @@ function KernelView(props: {
           : runs
             ? trans.__('Runs %1', runs)
             : trans.__('Runs an unknown environment')}
-        {kernel.python_version && ` · Python ${kernel.python_version}`}
+        {kernel.python_version && ' · ' + trans.__('Python %1', kernel.python_version)}
       </div>
       {kernel.spec_path && <div className="jp-EnvDoctor-path">{kernel.spec_path}</div>}
       {row.findings.map((finding, i) => (
@@ -44,7 +44,7 @@ function KernelView(props: {
   );
 }
 
-/** The kernels section: each visible kernel, the environment it runs, and its findings. */
+/** Render the kernels section: each visible kernel, the environment it runs, its findings. */
 export function KernelsSection(props: {
   rows: IKernelRow[];
   onApply: (fixId: string) => void;

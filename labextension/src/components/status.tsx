@@ -5,7 +5,7 @@ import * as React from 'react';
 import { describeError } from '../messages';
 import { EnvDoctorModel } from '../model';
 
-/** The panel's header: loading, the error of the last refresh, or the report's summary. */
+/** Render the panel's header: loading, the error of the last refresh, or the report's summary. */
 export function StatusView(props: {
   model: EnvDoctorModel;
   onRetry: () => void;
