@@ -2,7 +2,6 @@
  * jupyter-envdoctor's JupyterLab plugin: the sidebar panel, its commands and its settings.
  */
 import {
-  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -27,11 +26,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'A sidebar that shows which environment each kernel runs, and fixes kernel specs.',
   autoStart: true,
-  requires: [ILabShell],
+  // It uses only the generic shell's add and activateById, so it does not require ILabShell.
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    labShell: ILabShell,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
@@ -47,7 +45,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       refreshKernelSpecs: () => app.serviceManager.kernelspecs.refreshSpecs()
     });
     const panel = new EnvDoctorPanel(controller, translator);
-    labShell.add(panel, 'left', { rank: 600 });
+    app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {
       restorer.add(panel, PANEL_ID);
     }
@@ -56,7 +54,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.open, {
       label: trans.__('Open Environment Doctor Panel'),
       caption: trans.__('Show which environment each kernel runs'),
-      execute: () => labShell.activateById(PANEL_ID)
+      execute: () => app.shell.activateById(PANEL_ID)
     });
     app.commands.addCommand(CommandIDs.refresh, {
       label: trans.__('Refresh Environment Doctor'),
@@ -67,7 +65,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Fix All Safe Kernel Spec Problems'),
       caption: trans.__('Show every kernel spec fix with its diff, then apply them'),
       execute: async () => {
-        labShell.activateById(PANEL_ID);
+        app.shell.activateById(PANEL_ID);
         if (!model.report) {
           await model.refresh();
         }
