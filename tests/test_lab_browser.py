@@ -79,6 +79,13 @@ def build_broken_machine(machine: JupyterHome) -> None:
                          display_name="Bare python")
     machine.venv("analysis", ipykernel=True)
 
+    # A local folder named like an installed package (requests, which JupyterLab needs) next to
+    # a notebook in the server's root dir: an import-path conflict (I406).
+    shadow = machine.root / "notebooks" / "requests"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("")
+    (shadow.parent / "analysis.ipynb").write_text("{}")
+
 
 @pytest.fixture(scope="module")
 def broken_lab(tmp_path_factory: pytest.TempPathFactory,
@@ -156,6 +163,17 @@ def test_panel_lists_kernels_and_findings(page: Page,
     expect(analysis).to_contain_text("venv")
     expect(analysis).to_contain_text("No kernel uses it.")
     expect(analysis.locator(".jp-EnvDoctor-registerButton")).to_be_enabled()
+    conflicts = page.locator(".jp-EnvDoctor-conflicts")
+    expect(conflicts.locator('.jp-EnvDoctor-finding[data-code="I406"]')).to_have_count(2)
+    conflicts.locator(".jp-EnvDoctor-kernelFilter select").select_option("python3")
+    expect(conflicts.locator('.jp-EnvDoctor-finding[data-code="I406"]')).to_have_count(1)
+    expect(conflicts.locator(".jp-EnvDoctor-finding")).to_contain_text("kernel 'python3'")
+    conflicts.locator(".jp-EnvDoctor-severityFilter select").select_option("error")
+    expect(conflicts.locator(".jp-EnvDoctor-finding")).to_have_count(0)
+    expect(conflicts).to_contain_text("No package-source or import-path conflicts.")
+    conflicts.locator(".jp-EnvDoctor-severityFilter select").select_option("")
+    conflicts.locator(".jp-EnvDoctor-kernelFilter select").select_option("")
+
     page.keyboard.press("Control+Shift+L")  # File > New Launcher, beside the panel
     expect(page.locator(".jp-Launcher").last).to_be_visible()
     screenshot(page, "panel-kernels")
@@ -163,6 +181,15 @@ def test_panel_lists_kernels_and_findings(page: Page,
     oldenv.locator(".jp-EnvDoctor-details summary").first.click()
     expect(oldenv.locator(".jp-EnvDoctor-evidence")).to_contain_text("spec_path")
     screenshot(page, "panel-evidence")
+
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Environment Doctor")
+    items = page.locator(".lm-CommandPalette-item")
+    expect(items.filter(has_text="Open Environment Doctor Panel")).to_have_count(1)
+    expect(items.filter(has_text="Refresh Environment Doctor")).to_have_count(1)
+    expect(items.filter(has_text="Fix All Safe Kernel Spec Problems")).to_have_count(1)
+    screenshot(page, "command-palette")
+    page.keyboard.press("Escape")
 
     set_theme(page, "JupyterLab Dark")
     screenshot(page, "panel-dark-theme")
