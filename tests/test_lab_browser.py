@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -68,10 +69,10 @@ def machine_environ(machine: JupyterHome, extension_enabled: bool = True) -> dic
 
 def build_broken_machine(machine: JupyterHome) -> None:
     """Lay out the faults the panel should find: the ones the Binder demo has too."""
-    gone = machine.venv("oldenv")
-    machine.write_kernel(machine.user_kernels, "oldenv", [str(gone), *LAUNCHER],
+    deleted_python = machine.venv("oldenv")
+    machine.write_kernel(machine.user_kernels, "oldenv", [str(deleted_python), *LAUNCHER],
                          display_name="Python (oldenv)")
-    shutil.rmtree(gone.parent.parent)
+    shutil.rmtree(deleted_python.parent.parent)
 
     machine.write_kernel(machine.user_kernels, "broken-json",
                          text='{"argv": ["python", "-m", "ipykernel_launcher",\n')
@@ -132,11 +133,11 @@ def kernel_row(page: Page, name: str) -> Any:
     return page.locator(f'.jp-EnvDoctor-kernel[data-kernel="{name}"]')
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+def wait_for(condition: Callable[[], bool], description: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout} s waiting for {description}")
         time.sleep(0.2)
 
 
@@ -262,6 +263,38 @@ def test_apply_then_undo_restores_spec(page: Page,
     expect(kernel_row(page, "oldenv")).to_have_attribute("data-status", "error",
                                                          timeout=SCAN_TIMEOUT_MS)
     screenshot(page, "undone")
+
+
+def test_fix_all_safe_then_undo_each(page: Page,
+                                     broken_lab: tuple[JupyterHome, LabServer]) -> None:
+    machine, server = broken_lab
+    before = spec_files(machine.user_kernels)
+    open_panel(page, server)
+    expect(kernel_row(page, "oldenv")).to_be_visible(timeout=SCAN_TIMEOUT_MS)
+
+    page.locator('.jp-EnvDoctor .jp-Toolbar-item[data-jp-item-name="fix-all"] button').click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.locator(".jp-EnvDoctor-diff").first).to_be_visible(timeout=SCAN_TIMEOUT_MS)
+    expect(dialog).to_contain_text("Remove kernel spec 'oldenv'")
+    expect(dialog).to_contain_text("Remove kernel spec 'broken-json'")
+    screenshot(page, "fix-all-diffs")
+    dialog.locator("button.jp-mod-accept").click()
+
+    toast = page.locator(".jp-Notification-Toast-success", has_text="each as its own fix run")
+    expect(toast).to_be_visible(timeout=SCAN_TIMEOUT_MS)
+    applied = int(re.search(r"Applied (\d+) fixes", toast.inner_text()).group(1))
+    assert applied >= 2
+    wait_for(lambda: not (machine.user_kernels / "oldenv").exists(), "oldenv removed")
+    assert not (machine.user_kernels / "broken-json").exists()
+    screenshot(page, "fix-all-applied")
+
+    undo = page.locator('.jp-EnvDoctor .jp-Toolbar-item[data-jp-item-name="undo"] button')
+    for count in range(1, applied + 1):
+        undo.click()
+        expect(page.locator(".jp-Notification-Toast-success", has_text="Undid run")).to_have_count(
+            count, timeout=SCAN_TIMEOUT_MS)
+    wait_for(lambda: spec_files(machine.user_kernels) == before, "every fix run undone")
+    expect(kernel_row(page, "broken-json")).to_be_visible(timeout=SCAN_TIMEOUT_MS)
 
 
 def test_error_state_without_server_extension(page: Page, tmp_path: Path,
