@@ -164,6 +164,14 @@ def test_panel_lists_kernels_and_findings(page: Page,
     expect(analysis).to_contain_text("venv")
     expect(analysis).to_contain_text("No kernel uses it.")
     expect(analysis.locator(".jp-EnvDoctor-registerButton")).to_be_enabled()
+    # The refresh button rescans, which starts every kernel's interpreter again.
+    page.locator('.jp-EnvDoctor .jp-Toolbar-item[data-jp-item-name="refresh"] button').click()
+    loading = page.locator(".jp-EnvDoctor-loading")
+    expect(loading).to_be_visible()
+    screenshot(page, "panel-loading")
+    expect(loading).to_have_count(0, timeout=SCAN_TIMEOUT_MS)
+    expect(oldenv).to_have_attribute("data-status", "error")
+
     conflicts = page.locator(".jp-EnvDoctor-conflicts")
     expect(conflicts.locator('.jp-EnvDoctor-finding[data-code="I406"]')).to_have_count(2)
     conflicts.locator(".jp-EnvDoctor-kernelFilter select").select_option("python3")
