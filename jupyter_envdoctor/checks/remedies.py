@@ -113,6 +113,10 @@ def install_ipykernel_command(env: Environment | None, interpreter: str) -> str:
     """Return the command that installs ipykernel into ``env`` with its own package manager."""
     if env is not None and env.kind == "conda":
         return f"conda install -p {shlex.quote(env.prefix)} ipykernel"
+    if env is not None and env.kind == "pixi":
+        # <workspace>/.pixi/envs/<name>: pixi adds packages to the workspace's manifest.
+        workspace = os.path.dirname(os.path.dirname(os.path.dirname(env.prefix)))
+        return f"pixi add --manifest-path {shlex.quote(workspace)} ipykernel"
     python = shlex.quote(interpreter)
     if env is not None and "pip" not in env.distributions:
         # `python -m venv --without-pip` and uv make venvs without pip.

@@ -83,8 +83,8 @@ def _stale_spec(snapshot: Snapshot, match: SpecMatch, env: Environment) -> list[
         return []
     title = (f"Kernel {spec.name!r} now starts {spec.interpreter}, but this kernel process runs "
              f"{env.python or env.prefix}: the spec changed after this kernel started, or the "
-             "server reads another spec of that name; restart the kernel to run what the spec "
-             "names")
+             "server reads another spec of that name. A restart reuses the old argv, so shut this "
+             "kernel down and start it again to run what the spec names")
     evidence = {"kernel": spec.name, "spec_path": spec.spec_path,
                 "spec_interpreter": spec.interpreter, "spec_prefix": spec_prefix,
                 "running_prefix": env.prefix}
