@@ -120,17 +120,40 @@ def _user_site_finding(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry
     title = (f"In kernel {kernel.name!r}, {', '.join(names)} {verb} to {user_version} from "
              f"{user_entry.path} ahead of the env's {env_version} in {group.env_entry.path}")
     env = snapshot.environment(kernel.environment_id)
-    turn_off = remedies.set_spec_env(kernel, {"PYTHONNOUSERSITE": "1"},
-                                     "Turn off the user site (PYTHONNOUSERSITE=1)")
+    evidence = _user_site_evidence(snapshot, kernel, user_entry, group)
+    fixes = [_remove_user_copy(kernel, env, group)]
+    needed = _kernel_needs_user_site(snapshot, kernel, user_entry)
+    if needed:
+        # Turning the user site off would hide the kernel's own launcher: it would not start.
+        evidence["user_site_off_breaks"] = needed
+    else:
+        turn_off = remedies.set_spec_env(kernel, {"PYTHONNOUSERSITE": "1"},
+                                         "Turn off the user site (PYTHONNOUSERSITE=1)")
+        fixes = [*remedies.spec_fixes(kernel, turn_off), *fixes]
     return Finding(
         code="I400",
         severity="warning",
         title=title,
         kernels=[kernel.name],
         environments=[env.prefix] if env else [],
-        evidence=_user_site_evidence(snapshot, kernel, user_entry, group),
-        fixes=[*remedies.spec_fixes(kernel, turn_off), _remove_user_copy(kernel, env, group)],
+        evidence=evidence,
+        fixes=fixes,
     )
+
+
+def _kernel_needs_user_site(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry) -> str | None:
+    """Return the kernel's launcher package when only the user site provides it."""
+    user_site = site_dir_for(snapshot, kernel, user_entry.path, "user")
+    env = snapshot.environment(kernel.environment_id)
+    in_env = set(env.distributions) if env else set()
+    launchers = {"ipykernel"}
+    if kernel.launch and kernel.launch.module:
+        launchers.add(kernel.launch.module.split(".")[0])
+    for dist in user_site.distributions:
+        provides = dist.name in launchers or launchers & set(dist.top_level)
+        if provides and dist.name not in in_env:
+            return f"{dist.raw_name} {dist.version} is installed only in the user site"
+    return None
 
 
 def _user_site_evidence(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry,
