@@ -24,7 +24,7 @@ from ..discovery.importpaths import (
     split_pythonpath,
 )
 from ..discovery.scan import kernel_environ
-from ..model import Distribution, Environment, Finding, Fix, Kernel, PathEntry, Snapshot
+from ..model import Distribution, Environment, Finding, Fix, Kernel, PathEntry, Severity, Snapshot
 from . import remedies
 from .importview import (
     absolute_entries,
@@ -253,8 +253,11 @@ def check_pythonpath_package_dirs(snapshot: Snapshot) -> Iterator[Finding]:
             shadowed = shadowed_modules(kernel, index, item.value)
             title = (f"PYTHONPATH entry {item.value} of kernel {kernel.name!r} is a package dir "
                      f"(it has __init__), so {shadow_phrase(kernel, shadowed)}")
+            # Shadowing a stdlib module can stop ipykernel itself from importing.
+            stdlib = kernel.probe.stdlib_module_names if kernel.probe is not None else []
+            severity: Severity = "error" if set(shadowed) & set(stdlib) else "warning"
             yield _pythonpath_finding(snapshot, kernel, "I401", title, item,
-                                      {"shadowed": shadowed})
+                                      {"shadowed": shadowed}, severity)
 
 
 def check_pythonpath_other_python(snapshot: Snapshot) -> Iterator[Finding]:
@@ -304,7 +307,8 @@ def _pythonpath_entries(snapshot: Snapshot, kernel: Kernel) -> list[_PythonPathE
 
 
 def _pythonpath_finding(snapshot: Snapshot, kernel: Kernel, code: str, title: str,
-                        item: _PythonPathEntry, extra: dict[str, Any]) -> Finding:
+                        item: _PythonPathEntry, extra: dict[str, Any],
+                        severity: Severity = "warning") -> Finding:
     origin = "kernel spec" if "PYTHONPATH" in kernel.env else "server environment"
     value = kernel_environ(kernel, snapshot.server).get("PYTHONPATH", "")
     cleaned = cleaned_pythonpath(kernel, value)
@@ -320,9 +324,11 @@ def _pythonpath_finding(snapshot: Snapshot, kernel: Kernel, code: str, title: st
         evidence["correct_server_environment"] = (
             f"set PYTHONPATH to {cleaned!r} where the Jupyter server is started (shell profile, "
             "service unit or container settings). An empty value is the same as none.")
+    if not remedies.editable(kernel):
+        evidence["no_spec_fix"] = remedies.NO_SPEC_FIX
     return Finding(
         code=code,
-        severity="warning",
+        severity=severity,
         title=title,
         kernels=[kernel.name],
         evidence=evidence,

@@ -30,6 +30,11 @@ def make_fix(action: str, title: str, params: dict[str, Any], command: str | Non
 EDITABLE_SOURCES = ("user", "jupyter_path", "system")
 
 
+# Evidence for a finding whose spec fix is withheld because the spec is not the user's.
+NO_SPEC_FIX = ("no spec fix is offered: this spec belongs to the package that installed it "
+               "inside an environment (or is generated), so a change there would be overwritten")
+
+
 def editable(kernel: Kernel) -> bool:
     """Tell whether fixes may change this kernel's spec files."""
     return kernel.source in EDITABLE_SOURCES and bool(kernel.spec_path)
