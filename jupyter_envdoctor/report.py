@@ -170,6 +170,8 @@ def _evidence_lines(key: str, value: Any, indent: str) -> list[str]:
         for inner_key, inner_value in value.items():
             lines.extend(_evidence_lines(str(inner_key), inner_value, indent + "  "))
         return lines
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return [f"{indent}{key}:"] + [f"{indent}  - {_short(item)}" for item in value]
     return [f"{indent}{key}: {_short(value)}"]
 
 

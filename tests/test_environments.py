@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conda_envs import BaseInterpreter, CondaEnvBuilder, find_python
 
-from jupyter_envdoctor.discovery import environments
+from jupyter_envdoctor.discovery import condarc
 from jupyter_envdoctor.discovery.environments import (
     describe_prefix,
     find_environments,
@@ -35,7 +35,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("HOME", str(path))
     # The machine's own /etc/conda configuration must not add environments to these tests.
-    monkeypatch.setattr(environments, "SYSTEM_CONDARC_PATHS", ())
+    monkeypatch.setattr(condarc, "SYSTEM_CONDARC_PATHS", ())
     return path
 
 

@@ -191,6 +191,7 @@ def test_pythonpath_problem_entries(
     assert package.title == (
         f"PYTHONPATH entry {package_dir} of kernel 'py311' is a package dir (it has __init__), "
         "so its random shadows the standard library's random")
+    assert package.severity == "error"
     assert list(package.evidence["shadowed"]) == ["random"]
     assert package.evidence["shadowed"]["random"].endswith("/lib/python3.11/random.py")
     assert package.evidence["position"] == 3

@@ -24,7 +24,7 @@ from ..discovery.importpaths import (
     split_pythonpath,
 )
 from ..discovery.scan import kernel_environ
-from ..model import Distribution, Environment, Finding, Fix, Kernel, PathEntry, Snapshot
+from ..model import Distribution, Environment, Finding, Fix, Kernel, PathEntry, Severity, Snapshot
 from . import remedies
 from .importview import (
     absolute_entries,
@@ -120,17 +120,40 @@ def _user_site_finding(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry
     title = (f"In kernel {kernel.name!r}, {', '.join(names)} {verb} to {user_version} from "
              f"{user_entry.path} ahead of the env's {env_version} in {group.env_entry.path}")
     env = snapshot.environment(kernel.environment_id)
-    turn_off = remedies.set_spec_env(kernel, {"PYTHONNOUSERSITE": "1"},
-                                     "Turn off the user site (PYTHONNOUSERSITE=1)")
+    evidence = _user_site_evidence(snapshot, kernel, user_entry, group)
+    fixes = [_remove_user_copy(kernel, env, group)]
+    needed = _kernel_needs_user_site(snapshot, kernel, user_entry)
+    if needed:
+        # Turning the user site off would hide the kernel's own launcher: it would not start.
+        evidence["user_site_off_breaks"] = needed
+    else:
+        turn_off = remedies.set_spec_env(kernel, {"PYTHONNOUSERSITE": "1"},
+                                         "Turn off the user site (PYTHONNOUSERSITE=1)")
+        fixes = [*remedies.spec_fixes(kernel, turn_off), *fixes]
     return Finding(
         code="I400",
         severity="warning",
         title=title,
         kernels=[kernel.name],
         environments=[env.prefix] if env else [],
-        evidence=_user_site_evidence(snapshot, kernel, user_entry, group),
-        fixes=[*remedies.spec_fixes(kernel, turn_off), _remove_user_copy(kernel, env, group)],
+        evidence=evidence,
+        fixes=fixes,
     )
+
+
+def _kernel_needs_user_site(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry) -> str | None:
+    """Return the kernel's launcher package when only the user site provides it."""
+    user_site = site_dir_for(snapshot, kernel, user_entry.path, "user")
+    env = snapshot.environment(kernel.environment_id)
+    in_env = set(env.distributions) if env else set()
+    launchers = {"ipykernel"}
+    if kernel.launch and kernel.launch.module:
+        launchers.add(kernel.launch.module.split(".")[0])
+    for dist in user_site.distributions:
+        provides = dist.name in launchers or launchers & set(dist.top_level)
+        if provides and dist.name not in in_env:
+            return f"{dist.raw_name} {dist.version} is installed only in the user site"
+    return None
 
 
 def _user_site_evidence(snapshot: Snapshot, kernel: Kernel, user_entry: PathEntry,
@@ -230,8 +253,11 @@ def check_pythonpath_package_dirs(snapshot: Snapshot) -> Iterator[Finding]:
             shadowed = shadowed_modules(kernel, index, item.value)
             title = (f"PYTHONPATH entry {item.value} of kernel {kernel.name!r} is a package dir "
                      f"(it has __init__), so {shadow_phrase(kernel, shadowed)}")
+            # Shadowing a stdlib module can stop ipykernel itself from importing.
+            stdlib = kernel.probe.stdlib_module_names if kernel.probe is not None else []
+            severity: Severity = "error" if set(shadowed) & set(stdlib) else "warning"
             yield _pythonpath_finding(snapshot, kernel, "I401", title, item,
-                                      {"shadowed": shadowed})
+                                      {"shadowed": shadowed}, severity)
 
 
 def check_pythonpath_other_python(snapshot: Snapshot) -> Iterator[Finding]:
@@ -281,7 +307,8 @@ def _pythonpath_entries(snapshot: Snapshot, kernel: Kernel) -> list[_PythonPathE
 
 
 def _pythonpath_finding(snapshot: Snapshot, kernel: Kernel, code: str, title: str,
-                        item: _PythonPathEntry, extra: dict[str, Any]) -> Finding:
+                        item: _PythonPathEntry, extra: dict[str, Any],
+                        severity: Severity = "warning") -> Finding:
     origin = "kernel spec" if "PYTHONPATH" in kernel.env else "server environment"
     value = kernel_environ(kernel, snapshot.server).get("PYTHONPATH", "")
     cleaned = cleaned_pythonpath(kernel, value)
@@ -297,9 +324,11 @@ def _pythonpath_finding(snapshot: Snapshot, kernel: Kernel, code: str, title: st
         evidence["correct_server_environment"] = (
             f"set PYTHONPATH to {cleaned!r} where the Jupyter server is started (shell profile, "
             "service unit or container settings). An empty value is the same as none.")
+    if not remedies.editable(kernel):
+        evidence["no_spec_fix"] = remedies.NO_SPEC_FIX
     return Finding(
         code=code,
-        severity="warning",
+        severity=severity,
         title=title,
         kernels=[kernel.name],
         evidence=evidence,

@@ -216,12 +216,18 @@ def check_pythonhome_pythonpath(snapshot: Snapshot) -> Iterator[Finding]:
             value = kernel.env.get(var, server_env.get(var, ""))
             fixes = remedies.spec_fixes(kernel, remedies.set_spec_env(kernel, {var: None}, f"Remove {var}")) \
                 if var in kernel.env else []
+            evidence = {"spec_path": kernel.spec_path, "variable": var, "value": value, "origin": origin}
+            if origin == "server environment":
+                evidence["correct_server_environment"] = (
+                    f"unset {var} where the Jupyter server is started")
+            elif not fixes:
+                evidence["no_spec_fix"] = remedies.NO_SPEC_FIX
             yield Finding(
                 code="K110",
                 severity="warning",
                 title=f"Kernel {kernel.name!r} inherits {var}={value} from the {origin}",
                 kernels=[kernel.name],
-                evidence={"spec_path": kernel.spec_path, "variable": var, "value": value, "origin": origin},
+                evidence=evidence,
                 fixes=fixes,
             )
 

@@ -132,6 +132,8 @@ def _module_finding(snapshot: Snapshot, kernel: Kernel, folder_index: int, modul
     for entry in entries[folder_index + 1:]:
         if entry.kind in _INSTALLED_KINDS and os.path.isabs(entry.path):
             installed = find_module_in(entry.path, name, probe.extension_suffixes, False, listings)
+            if installed is not None and _same_path(installed.path, module.path):
+                return None  # the installed copy is this file, e.g. an editable install's source
             if installed is not None:
                 return _installed_name_finding(snapshot, kernel, module, name, entry, installed)
     return None
@@ -169,6 +171,10 @@ def _stdlib_name_finding(kernel: Kernel, folder_index: int, module: ModuleFile, 
     }
     return Finding(code="I405", severity=severity, title=title, kernels=[kernel.name],
                    evidence=evidence, fixes=[rename_module_fix(module, name)])
+
+
+def _same_path(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _stdlib_file(entries: Sequence[PathEntry], name: str, suffixes: Sequence[str],

@@ -93,7 +93,7 @@ def check_leftovers(snapshot: Snapshot) -> Iterator[Finding]:
             yield Finding(
                 code="P303",
                 severity="warning",
-                title=(f"{view.label}: {len(paths)} leftovers of an interrupted pip run in "
+                title=(f"{view.label}: {len(paths)} leftover{'' if len(paths) == 1 else 's'} of an interrupted pip run in "
                        f"{site_dir.path}: {', '.join(site_dir.leftovers)}"),
                 kernels=view.kernels,
                 environments=[view.env.prefix],

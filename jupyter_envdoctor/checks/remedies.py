@@ -30,6 +30,11 @@ def make_fix(action: str, title: str, params: dict[str, Any], command: str | Non
 EDITABLE_SOURCES = ("user", "jupyter_path", "system")
 
 
+# Evidence for a finding whose spec fix is withheld because the spec is not the user's.
+NO_SPEC_FIX = ("no spec fix is offered: this spec belongs to the package that installed it "
+               "inside an environment (or is generated), so a change there would be overwritten")
+
+
 def editable(kernel: Kernel) -> bool:
     """Tell whether fixes may change this kernel's spec files."""
     return kernel.source in EDITABLE_SOURCES and bool(kernel.spec_path)
@@ -113,6 +118,10 @@ def install_ipykernel_command(env: Environment | None, interpreter: str) -> str:
     """Return the command that installs ipykernel into ``env`` with its own package manager."""
     if env is not None and env.kind == "conda":
         return f"conda install -p {shlex.quote(env.prefix)} ipykernel"
+    if env is not None and env.kind == "pixi":
+        # <workspace>/.pixi/envs/<name>: pixi adds packages to the workspace's manifest.
+        workspace = os.path.dirname(os.path.dirname(os.path.dirname(env.prefix)))
+        return f"pixi add --manifest-path {shlex.quote(workspace)} ipykernel"
     python = shlex.quote(interpreter)
     if env is not None and "pip" not in env.distributions:
         # `python -m venv --without-pip` and uv make venvs without pip.

@@ -12,6 +12,7 @@ from jupyter_server.extension.application import ExtensionApp
 from .._version import __version__
 from ..checks import KNOWN_CODES
 from ..config import EnvDoctor
+from ..kernelself.findings import KERNEL_CODES
 from ..report import Report
 from .handlers import default_handlers
 from .scanner import SharedScan, WatchList
@@ -75,7 +76,7 @@ class EnvDoctorExtension(ExtensionApp):
         if doctor.root_dir is None and self.serverapp is not None:
             # The server's root dir is where its users keep projects with a .venv.
             doctor.root_dir = self.root_dir
-        for code in sorted({c.upper() for c in doctor.ignore} - KNOWN_CODES):
+        for code in sorted({c.upper() for c in doctor.ignore} - KNOWN_CODES - KERNEL_CODES):
             self.log.warning("ignoring unknown finding code %s in EnvDoctor.ignore", code)
         return doctor
 
