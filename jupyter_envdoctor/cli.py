@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from typing import Any, Callable
@@ -377,6 +378,18 @@ def _progress_printer() -> Callable[[str], None] | None:
     return show
 
 
+def _option_message(message: str) -> str:
+    """Name the command-line option in a traitlets validation message, where there is one."""
+    match = re.match(r"The '(\w+)' trait of an? \w+ instance (.*)", message)
+    if match is None:
+        return f"invalid setting: {message}"
+    aliases = {trait.split(".")[-1]: option for option, trait in _common_aliases.items()
+               if isinstance(trait, str)}
+    option = aliases.get(match.group(1))
+    name = f"--{option}" if option else f"setting {match.group(1)}"
+    return f"invalid value for {name}: {match.group(2)}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run `jupyter envdoctor`; errors end with a one-line message, not a traceback."""
     args = sys.argv[1:] if argv is None else argv
@@ -389,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except TraitError as e:
-        print(f"jupyter envdoctor: invalid setting: {e}", file=sys.stderr)
+        print(f"jupyter envdoctor: {_option_message(str(e))}", file=sys.stderr)
         sys.exit(USAGE_ERROR)
     except Exception as e:
         if "--debug" in args:

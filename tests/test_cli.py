@@ -144,7 +144,7 @@ def test_bad_argument_exit_code(machine: JupyterHome) -> None:
 
     assert status == 3
     assert "Traceback" not in err
-    assert "expected a float, not the str 'soon'" in err
+    assert "invalid value for --timeout: expected a float, not the str 'soon'" in err
 
 
 def test_jupyter_subcommand(machine: JupyterHome) -> None:

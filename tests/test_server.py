@@ -182,7 +182,7 @@ async def test_report_cache_rule(jp_fetch: Fetch, jp_serverapp: ServerApp,
     response = await jp_fetch("envdoctor", "report", params={"refresh": "maybe"},
                               raise_error=False)
     assert response.code == 400
-    assert body(response)["message"] == "invalid value for refresh: 'maybe' (expected 1 or 0)"
+    assert body(response)["message"] == "invalid value for refresh: 'maybe' (expected 1, true, yes, 0, false or no)"
 
 
 async def test_kernel_entry(jp_fetch: Fetch, machine: JupyterHome) -> None:

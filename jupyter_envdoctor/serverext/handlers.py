@@ -71,7 +71,7 @@ class EnvDoctorHandler(ExtensionHandlerMixin, APIHandler):
             return True
         if value in ("0", "false", "no", ""):
             return False
-        raise web.HTTPError(400, f"invalid value for {name}: {value!r} (expected 1 or 0)")
+        raise web.HTTPError(400, f"invalid value for {name}: {value!r} (expected 1, true, yes, 0, false or no)")
 
 
 class ReportHandler(EnvDoctorHandler):
