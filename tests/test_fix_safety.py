@@ -1,4 +1,4 @@
-"""Fixes that would break what they repair are withheld, and the report says why."""
+"""Fixes that would break what they repair are withheld, and the evidence gives the reason."""
 
 from __future__ import annotations
 
