@@ -16,6 +16,7 @@ from .packageview import (
     count_files,
     describe_record,
     join_commands,
+    package_finding,
     package_views,
     pip_uninstall,
     remove_paths,
@@ -35,18 +36,13 @@ def check_pip_replaced_conda(snapshot: Snapshot) -> Iterator[Finding]:
                 continue  # P304 or P305 report it with the variant that was lost.
             record, dist = replacement.record, replacement.dist
             commands = [pip_uninstall(view, dist), conda_reinstall(view, record.name, record.version, record.build)]
-            yield Finding(
-                code="P300",
-                severity="warning",
-                title=(f"{view.label}: {replacement.installer} replaced conda's {record.name} "
-                       f"{record.version} with {dist.raw_name} {dist.version}"),
-                kernels=view.kernels,
-                environments=[view.env.prefix],
-                evidence=replacement_evidence(view, replacement),
-                fixes=[remedies.run_command(
-                    f"Put conda's {record.name} {record.version} back into {view.env.prefix}",
-                    join_commands(commands))],
-            )
+            yield package_finding(
+                view, "P300", "warning",
+                (f"{view.label}: {replacement.installer} replaced conda's {record.name} "
+                 f"{record.version} with {dist.raw_name} {dist.version}"),
+                replacement_evidence(view, replacement),
+                f"Put conda's {record.name} {record.version} back into {view.env.prefix}",
+                commands)
 
 
 def check_stale_metadata_beside_conda(snapshot: Snapshot) -> Iterator[Finding]:
@@ -81,18 +77,13 @@ def _stale_finding(view: PackageView, record: CondaRecord, owned: Distribution,
     }
     commands = [remove_paths([stale.metadata_path]),
                 conda_reinstall(view, record.name, record.version, record.build)]
-    return Finding(
-        code="P301",
-        severity="warning",
-        title=(f"{view.label}: stale {stale.installer or 'unowned'} metadata {stale.raw_name} "
-               f"{stale.version} beside conda's {owned.raw_name} {owned.version}"),
-        kernels=view.kernels,
-        environments=[view.env.prefix],
-        evidence=evidence,
-        fixes=[remedies.run_command(
-            f"Delete {stale.metadata_path} and reinstall conda's {record.name} {record.version}",
-            join_commands(commands))],
-    )
+    return package_finding(
+        view, "P301", "warning",
+        (f"{view.label}: stale {stale.installer or 'unowned'} metadata {stale.raw_name} "
+         f"{stale.version} beside conda's {owned.raw_name} {owned.version}"),
+        evidence,
+        f"Delete {stale.metadata_path} and reinstall conda's {record.name} {record.version}",
+        commands)
 
 
 def _hash_evidence(role: str, dist: Distribution) -> dict[str, Any]:

@@ -6,10 +6,20 @@ import os
 import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from ..model import CondaRecord, Distribution, Environment, EnvironmentPackages, Snapshot
+from ..model import (
+    CondaRecord,
+    Distribution,
+    Environment,
+    EnvironmentPackages,
+    Finding,
+    Severity,
+    Snapshot,
+)
+from . import remedies
 
 
 @dataclass
@@ -99,6 +109,14 @@ def count_files(count: int) -> str:
 
 def join_commands(commands: Iterable[str]) -> str:
     return " && ".join(commands)
+
+
+def package_finding(view: PackageView, code: str, severity: Severity, title: str,
+                    evidence: dict[str, Any], fix_title: str, commands: Iterable[str]) -> Finding:
+    """Return a finding about a package of ``view``'s environment, fixed by running ``commands``."""
+    return Finding(code=code, severity=severity, title=title, kernels=view.kernels,
+                   environments=[view.env.prefix], evidence=evidence,
+                   fixes=[remedies.run_command(fix_title, join_commands(commands))])
 
 
 def pip_uninstall(view: PackageView, dist: Distribution) -> str:

@@ -9,14 +9,13 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..model import CondaRecord, Distribution, Finding, HistoryBlock, Snapshot
-from . import remedies
 from .packageview import (
     PackageView,
     conda_reinstall,
     conda_remove,
     describe_dist,
     describe_record,
-    join_commands,
+    package_finding,
     package_views,
     pip_reinstall,
     pip_uninstall,
@@ -85,17 +84,13 @@ def _pip_cuda_finding(view: PackageView, replacement: Replacement) -> Finding:
     commands = [pip_uninstall(view, dist), conda_reinstall(view, record.name, record.version, record.build)]
     commands += [pip_reinstall(view, d.raw_name, d.version, d.installer, no_deps=True) for d in pulled_in_by]
     cause = f", pulled in by {', '.join(describe_dist(d) for d in pulled_in_by)}" if pulled_in_by else ""
-    return Finding(
-        code="P304",
-        severity="error",
-        title=(f"{view.label}: {replacement.installer} replaced conda's CUDA build {record.name} "
-               f"{record.version} ({record.build}) with the CPU build {dist.raw_name} {dist.version}{cause}"),
-        kernels=view.kernels,
-        environments=[view.env.prefix],
-        evidence=evidence,
-        fixes=[remedies.run_command(
-            f"Put conda's CUDA build of {record.name} back into {view.env.prefix}", join_commands(commands))],
-    )
+    return package_finding(
+        view, "P304", "error",
+        (f"{view.label}: {replacement.installer} replaced conda's CUDA build {record.name} "
+         f"{record.version} ({record.build}) with the CPU build {dist.raw_name} {dist.version}{cause}"),
+        evidence,
+        f"Put conda's CUDA build of {record.name} back into {view.env.prefix}",
+        commands)
 
 
 def _requested_dependents(view: PackageView, dist: Distribution) -> list[Distribution]:
@@ -171,17 +166,13 @@ def _conda_cuda_finding(view: PackageView, record: CondaRecord, block: HistoryBl
     }
     commands = [conda_remove(view, "cpuonly")] if "cpuonly" in view.records_by_name else []
     commands.append(conda_reinstall(view, record.name, old_version, old_build, force=False))
-    return Finding(
-        code="P304",
-        severity="error",
-        title=(f"{view.label}: conda replaced the CUDA build {record.name} {old_version} ({old_build}) "
-               f"with the CPU build {record.version} ({record.build})"),
-        kernels=view.kernels,
-        environments=[view.env.prefix],
-        evidence=evidence,
-        fixes=[remedies.run_command(
-            f"Install the CUDA build of {record.name} into {view.env.prefix} again", join_commands(commands))],
-    )
+    return package_finding(
+        view, "P304", "error",
+        (f"{view.label}: conda replaced the CUDA build {record.name} {old_version} ({old_build}) "
+         f"with the CPU build {record.version} ({record.build})"),
+        evidence,
+        f"Install the CUDA build of {record.name} into {view.env.prefix} again",
+        commands)
 
 
 def check_mkl_replaced_by_openblas(snapshot: Snapshot) -> Iterator[Finding]:
@@ -195,18 +186,13 @@ def check_mkl_replaced_by_openblas(snapshot: Snapshot) -> Iterator[Finding]:
             evidence["mkl_evidence"] = _mkl_evidence(view, record)
             evidence["bundled_blas_library"] = dist.build_variant.get("blas_library")
             commands = [pip_uninstall(view, dist), conda_reinstall(view, record.name, record.version, record.build)]
-            yield Finding(
-                code="P305",
-                severity="warning",
-                title=(f"{view.label}: {replacement.installer} replaced conda's MKL build {record.name} "
-                       f"{record.version} with the OpenBLAS wheel {dist.raw_name} {dist.version}"),
-                kernels=view.kernels,
-                environments=[view.env.prefix],
-                evidence=evidence,
-                fixes=[remedies.run_command(
-                    f"Put conda's MKL build of {record.name} {record.version} back into {view.env.prefix}",
-                    join_commands(commands))],
-            )
+            yield package_finding(
+                view, "P305", "warning",
+                (f"{view.label}: {replacement.installer} replaced conda's MKL build {record.name} "
+                 f"{record.version} with the OpenBLAS wheel {dist.raw_name} {dist.version}"),
+                evidence,
+                f"Put conda's MKL build of {record.name} {record.version} back into {view.env.prefix}",
+                commands)
 
 
 CHECKS = [check_cuda_replaced_by_pip, check_cuda_swapped_by_conda, check_mkl_replaced_by_openblas]
