@@ -55,7 +55,7 @@ class EnvDoctor(Configurable):
             server_python=self.server_python,
             environ=environ,
             extra_env_dirs=list(self.extra_env_dirs),
-            # Without a configured root, the current dir stands in for the server's root dir.
+            # Without a configured root, the current dir is used as the server's root dir.
             root_dir=self.root_dir or os.getcwd(),
             probe=self.probe,
             probe_timeout=self.probe_timeout,

@@ -104,7 +104,7 @@ class Kernel:
     name: str
     resource_dir: str
     spec_path: str
-    # Where the kernel dir lives: "jupyter_path" (JUPYTER_PATH), "user", "env", "system",
+    # Location of the kernel dir: "jupyter_path" (JUPYTER_PATH), "user", "env", "system",
     # "builtin" (ipykernel's resources) or "nb_conda_kernels" (made by its manager).
     source: str
     # Index of the kernel dir in the server's search order, lower wins.
@@ -164,7 +164,7 @@ class Environment:
     base_home: str | None = None
     base_version: str | None = None
     has_ipykernel: bool = False
-    # Kernel dirs inside the prefix (share/jupyter/kernels/*), which only that env's server sees.
+    # Kernel dirs inside the prefix (share/jupyter/kernels/*), which only a server running in that env searches.
     own_kernel_specs: list[str] = field(default_factory=list)
     kernels: list[str] = field(default_factory=list)
     # Canonical names of the distributions in the env's site dirs, from dist-info dir names.
@@ -206,9 +206,9 @@ class Distribution:
     # metadata whose files all match is the one that describes what is installed.
     hashes_checked: int = 0
     hash_mismatches: list[str] = field(default_factory=list)
-    # Facts about the build read from its files: "cuda" ("none" for a CPU build of torch, or
-    # the CUDA version in torch/version.py), "blas" ("openblas" when RECORD lists a bundled
-    # OpenBLAS library, "mkl" for a bundled MKL) and "blas_library" (that library's path).
+    # Facts about the build, read from its files. "cuda" is "none" for a CPU build of torch, or
+    # the CUDA version in torch/version.py. "blas" is "openblas" when RECORD lists a bundled
+    # OpenBLAS library, or "mkl" for a bundled MKL, and "blas_library" is that library's path.
     build_variant: dict[str, str] = field(default_factory=dict)
 
 
@@ -252,7 +252,7 @@ class HistoryBlock:
 
 @dataclass
 class SiteDir:
-    """A folder on a kernel's sys.path that holds installed distributions or .pth files."""
+    """A folder on a kernel's sys.path that contains installed distributions or .pth files."""
 
     path: str
     # "env" (the env's own site-packages), "user" (user site), "pythonpath", "pth" (added by a
@@ -268,7 +268,7 @@ class SiteDir:
 
 @dataclass
 class EnvironmentPackages:
-    """What is installed in one environment, read from its files."""
+    """Installed packages and conda records of one environment, read from its files."""
 
     environment_id: str
     site_dirs: list[SiteDir] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """A throwaway Jupyter setup for tests: a fake HOME, kernel dirs, venvs and kernel specs.
 
-Venvs are made with `python -m venv`; ipykernel goes into them with uv from a cache shared
-by the test session (one download per run), and kernel specs are written by
+Venvs are made with `python -m venv`. uv installs ipykernel into them from a cache shared by
+the test session, so it is downloaded once per run. Kernel specs are written by
 `python -m ipykernel install`, so every file the doctor reads is what the real tools write.
 """
 

@@ -66,10 +66,10 @@ def wait_until_ready(server: LabServer) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise AssertionError(f"jupyter lab exited with {server.process.returncode}:\n{server.log()}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            with urllib.request.urlopen(url, timeout=5) as reply:
-                if reply.status == 200:
-                    return
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError), \
+                urllib.request.urlopen(url, timeout=5) as reply:
+            if reply.status == 200:
+                return
         time.sleep(0.5)
     raise AssertionError(f"jupyter lab did not respond within {STARTUP_TIMEOUT} s:\n{server.log()}")
 

@@ -1,4 +1,4 @@
-"""What the import-path checks share: probed kernels, shadowed modules, site dirs' distributions.
+"""Helpers of the import-path checks: probed kernels, shadowed modules, site dirs' distributions.
 
 Every import-path check reads the kernel's classified sys.path (Kernel.import_path), which
 contains the notebook folder as an entry of kind "cwd" with an empty path. Dirs are listed to find

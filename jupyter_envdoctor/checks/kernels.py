@@ -210,8 +210,11 @@ def check_pythonhome_pythonpath(snapshot: Snapshot) -> Iterator[Finding]:
         for var in ("PYTHONHOME", "PYTHONPATH"):
             if kernel.env.get(var) == "":
                 continue  # An empty value in the spec hides the server's value on purpose.
-            origin = "kernel spec" if var in kernel.env else "server environment" if server_env.get(var) else None
-            if origin is None:
+            if var in kernel.env:
+                origin = "kernel spec"
+            elif server_env.get(var):
+                origin = "server environment"
+            else:
                 continue
             value = kernel.env.get(var, server_env.get(var, ""))
             fixes = remedies.spec_fixes(kernel, remedies.set_spec_env(kernel, {var: None}, f"Remove {var}")) \

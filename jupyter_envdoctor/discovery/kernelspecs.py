@@ -21,7 +21,7 @@ def find_kernels(server: ServerInfo) -> tuple[list[Kernel], list[str]]:
     """Load every kernel spec in ``server.kernel_dirs``; return the kernels and read problems.
 
     A name found in an earlier dir hides the same name in later dirs, as in
-    jupyter_client's KernelSpecManager.find_kernel_specs; hidden specs are kept, with
+    jupyter_client's KernelSpecManager.find_kernel_specs. Hidden specs are kept, with
     ``hidden_by`` naming the spec that wins.
     """
     kernels: list[Kernel] = []

@@ -128,7 +128,7 @@ def _stale_reason(entry: _CacheEntry, request: ProbeRequest, executable: str) ->
 class ProbeCache:
     """Successful probe results stored as JSON in ``<directory>/probes.json``.
 
-    An entry holds while the executable's real file keeps its mtime and size, every
+    An entry stays valid while the executable's real file keeps its mtime and size, every
     sys.path entry and the user site keep their mtime (or stay missing), and the request's
     PATH_VARIABLES keep their values. A missing, corrupt, unreadable or other-version file
     counts as empty and is replaced on the next save. Call save() to write changes.

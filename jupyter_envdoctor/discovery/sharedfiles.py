@@ -16,9 +16,9 @@ from ..model import Distribution
 from .condameta import file_digest
 from .distributions import RecordEntry, is_module_file
 
-# Hashing every shared file of a large project (torch has thousands) would read gigabytes;
-# a sample of this many files separates a stale RECORD from a live one, since a version change
-# rewrites most modules. NOTE: a sample can miss a difference confined to other files.
+# Hashing every shared file of a large project (torch has thousands) would read gigabytes.
+# A sample of this many files separates a stale RECORD from a live one, because a version
+# change rewrites most modules. NOTE: a sample can miss a difference confined to other files.
 MAX_HASHED_FILES = 50
 
 # Files above this size are left out of the sample, to keep the scan fast.

@@ -61,7 +61,8 @@ class PlannedFix:
             before = _text_lines(change.before)
             after = _text_lines(change.after)
             if os.path.basename(change.path) != SPEC_FILE or before is None or after is None:
-                # Logos and other resources: their content says nothing about the fix.
+                # Logos and other resources are named only, because their content does not
+                # describe the fix.
                 parts.append(f"{change.path} {'removed' if change.after is None else 'written'}\n")
                 continue
             old_name = change.path if change.before is not None else "/dev/null"
