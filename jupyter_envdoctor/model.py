@@ -223,6 +223,7 @@ class CondaRecord:
     channel: str | None = None
     subdir: str | None = None
     depends: list[str] = field(default_factory=list)
+    build_number: int = 0
     # Prefix-relative metadata dirs (dist-info / egg-info) listed in the record's files.
     metadata_dirs: list[str] = field(default_factory=list)
     file_count: int = 0
@@ -248,6 +249,8 @@ class HistoryBlock:
     added: list[str] = field(default_factory=list)  # "channel/subdir::name-version-build"
     removed: list[str] = field(default_factory=list)
     specs: list[str] = field(default_factory=list)  # from "# update specs:" / "# remove specs:"
+    # The verb of that specs line: "update" (the user asked for the specs) or "remove".
+    specs_action: str | None = None
 
 
 @dataclass
@@ -278,6 +281,55 @@ class EnvironmentPackages:
     problems: list[str] = field(default_factory=list)
     # Whether conda record files were also compared by sha256 (a deep scan).
     deep: bool = False
+
+
+@dataclass
+class EnvironmentFileEntry:
+    """One dependency of an environment file, as written."""
+
+    text: str
+    section: str  # "conda" or "pip"
+    # The environment file, or the requirements file that a pip `-r` line names.
+    source: str
+    line: int | None = None  # 1-based; None when the YAML parser gives no position
+
+
+@dataclass
+class EnvironmentFileProblem:
+    """Input of an environment file that conda or pip would reject or ignore."""
+
+    # "unknown-key", "invalid-value" or "requirements-file" (a `-r` file that cannot be read).
+    kind: str
+    message: str
+    source: str
+    line: int | None = None
+
+
+@dataclass
+class EnvironmentFile:
+    """An environment.yml read from disk: what `conda env create -f` would install."""
+
+    path: str
+    name: str | None = None
+    prefix: str | None = None
+    channels: list[str] = field(default_factory=list)
+    conda: list[EnvironmentFileEntry] = field(default_factory=list)
+    pip: list[EnvironmentFileEntry] = field(default_factory=list)
+    has_pip_section: bool = False
+    problems: list[EnvironmentFileProblem] = field(default_factory=list)
+    # Why the file cannot be used at all: unreadable, invalid YAML, not a mapping.
+    error: str | None = None
+
+
+@dataclass
+class EnvironmentFileUse:
+    """An environment file that describes an environment, and why the doctor links the two."""
+
+    file: EnvironmentFile
+    environment_id: str
+    kernels: list[str] = field(default_factory=list)
+    # "configured" (c.EnvDoctor.environment_files), "notebook folder" or "command line".
+    found_by: str = "configured"
 
 
 @dataclass
@@ -352,6 +404,8 @@ class Snapshot:
     root_dir: str | None = None
     # Environment id -> its installed packages (filled by the package scan).
     packages: dict[str, EnvironmentPackages] = field(default_factory=dict)
+    # Environment files beside notebooks or configured for a kernel or environment.
+    environment_files: list[EnvironmentFileUse] = field(default_factory=list)
 
     def environment(self, env_id: str | None) -> Environment | None:
         for env in self.environments:

@@ -116,6 +116,11 @@ def _read_fields(data: dict[str, Any], record: CondaRecord, problems: list[str])
         elif value is not None:
             problems.append(_wrong_type(key, value, "a string"))
     record.depends = _string_list(data, "depends", problems)
+    build_number = data.get("build_number", 0)
+    if isinstance(build_number, int) and not isinstance(build_number, bool):
+        record.build_number = build_number
+    else:
+        problems.append(_wrong_type("build_number", build_number, "an integer"))
 
 
 def _wrong_type(key: str, value: Any, expected: str) -> str:
@@ -267,6 +272,7 @@ def _add_history_line(block: HistoryBlock, line: str) -> None:
         specs = _SPECS_LINE.match(line)
         if specs and specs.group(1) != "neutered":
             block.specs.extend(_parse_specs(specs.group(2)))
+            block.specs_action = specs.group(1)
 
 
 def _parse_specs(text: str) -> list[str]:
