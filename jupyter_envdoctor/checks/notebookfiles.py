@@ -2,8 +2,8 @@
 
 Jupyter starts a kernel in the folder of its notebook, and that folder is on the kernel's
 sys.path. Which folders the report looks at: the root dir, and the folders below it down to
-NOTEBOOK_SEARCH_DEPTH levels that hold a notebook. `jupyter envdoctor why --cwd DIR` checks
-one folder of the user's choice.
+NOTEBOOK_SEARCH_DEPTH levels that hold a notebook (see discovery/notebookdirs.py).
+`jupyter envdoctor why --cwd DIR` checks one folder of the user's choice.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..discovery.importpaths import Listings, ModuleFile, find_module_in, modules_in
+from ..discovery.notebookdirs import notebook_folders
 from ..model import Finding, Fix, Kernel, PathEntry, Severity, Snapshot
 from . import remedies
 from .importview import (
@@ -26,11 +27,6 @@ from .importview import (
     site_dir_for,
 )
 
-# Below the root dir, folders down to this depth are searched for notebooks.
-NOTEBOOK_SEARCH_DEPTH = 2
-# At most this many folders are checked, so a huge root dir cannot stall the report.
-MAX_NOTEBOOK_FOLDERS = 200
-_SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages"})
 # Entry kinds whose dirs hold installed modules (not the stdlib or the notebook folder).
 _INSTALLED_KINDS = ("pythonpath", "pth", "user", "env", "other")
 
@@ -45,46 +41,6 @@ def check_notebook_installed_names(snapshot: Snapshot) -> Iterator[Finding]:
     """I406: a module in a notebook folder is named like an installed module and shadows it."""
     folders = notebook_folders(snapshot.root_dir)
     yield from (f for f in notebook_folder_findings(snapshot, folders) if f.code == "I406")
-
-
-# --- which folders ---------------------------------------------------------------------------
-
-
-def notebook_folders(root_dir: str | None) -> list[str]:
-    """Return the folders kernels start in: the root dir, and the folders below it, down to
-    NOTEBOOK_SEARCH_DEPTH levels, that hold a .ipynb file.
-
-    Hidden dirs, environments (pyvenv.cfg, conda-meta) and dirs such as node_modules are
-    skipped, symlinked dirs are not followed, and at most MAX_NOTEBOOK_FOLDERS are returned.
-    """
-    if not root_dir or not os.path.isdir(root_dir):
-        return []
-    folders = [os.path.abspath(root_dir)]
-    level = list(folders)
-    for _ in range(NOTEBOOK_SEARCH_DEPTH):
-        level = [child for folder in level for child in _searchable_subdirs(folder)]
-        folders += [f for f in level if glob.glob(os.path.join(glob.escape(f), "*.ipynb"))]
-    return folders[:MAX_NOTEBOOK_FOLDERS]
-
-
-def _searchable_subdirs(folder: str) -> list[str]:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return []
-    subdirs = []
-    for entry in entries:
-        if entry.name.startswith(".") or entry.name in _SKIPPED_FOLDERS:
-            continue
-        if not entry.is_dir(follow_symlinks=False) or _is_environment(entry.path):
-            continue
-        subdirs.append(entry.path)
-    return subdirs
-
-
-def _is_environment(folder: str) -> bool:
-    return (os.path.exists(os.path.join(folder, "pyvenv.cfg"))
-            or os.path.isdir(os.path.join(folder, "conda-meta")))
 
 
 # --- the findings ----------------------------------------------------------------------------
