@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from traitlets import Bool, Float, List, TraitError, Unicode, validate
+from traitlets import Bool, Dict, Float, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from .checks import run_checks
@@ -34,6 +34,11 @@ class EnvDoctor(Configurable):
                 help="Also compare every file of each conda package with its recorded sha256 (slow).")
     cache_dir = Unicode(None, allow_none=True, config=True,
                         help="Folder for the probe cache (default: the platform's user cache dir).")
+    environment_files = Dict(
+        value_trait=Unicode(), key_trait=Unicode(), default_value={}, config=True,
+        help="Kernel name, environment name or environment prefix -> the environment.yml that "
+             "describes it, checked in the report (relative paths start at root_dir). An "
+             "environment.yml in a notebook folder is checked without this.")
 
     @validate("probe_timeout")
     def _check_timeout(self, proposal: Any) -> float:
@@ -62,6 +67,7 @@ class EnvDoctor(Configurable):
             use_cache=self.use_cache,
             cache_dir=self.cache_dir,
             deep=self.deep or None,
+            environment_files=dict(self.environment_files),
             progress=progress,
         )
 

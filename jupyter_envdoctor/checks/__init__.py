@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Callable
 
 from ..model import SEVERITY_ORDER, Finding, Snapshot
-from . import activation, environments, imports, kernels, overlap, packages
+from . import activation, envfiles, environments, imports, kernels, overlap, packages
 
 Check = Callable[[Snapshot], Iterator[Finding]]
 
@@ -17,6 +17,7 @@ CHECKS: list[Check] = [
     *environments.CHECKS,
     *packages.CHECKS,
     *imports.CHECKS,
+    *envfiles.CHECKS,
 ]
 
 

@@ -6,7 +6,7 @@ import glob
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from string import Template
 from typing import Callable
@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 
 from ..model import Environment, Kernel, ServerInfo, SiteDir, Snapshot
 from .activation import read_activation
+from .envfiles import find_environment_files
 from .environments import find_environments, prefix_of_interpreter
 from .importpaths import classify_import_path
 from .interpreters import ProbeCache, ProbeRequest, probe_interpreters
@@ -45,6 +46,8 @@ class ScanOptions:
     cache_dir: str | None = None
     # Compare every conda file with its recorded sha256 (slow); None reads JUPYTER_ENVDOCTOR_DEEP.
     deep: bool | None = None
+    # Kernel name, environment name or prefix -> the environment file that describes it.
+    environment_files: Mapping[str, str] = field(default_factory=dict)
     progress: Progress | None = field(default=None, repr=False)
 
 
@@ -85,6 +88,7 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
 
     snapshot = Snapshot(server=server, kernels=kernels, environments=environments,
                         registry=registry, problems=problems, root_dir=options.root_dir)
+    snapshot.environment_files = find_environment_files(snapshot, options.environment_files)
     if options.probe:
         report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
         _probe_kernels(snapshot, options)
@@ -105,8 +109,9 @@ def _scan_packages(snapshot: Snapshot, deep: bool | None) -> None:
                 site_dirs = extra.setdefault(kernel.environment_id, {})
                 if entry.path not in site_dirs:
                     site_dirs[entry.path] = read_site_dir(entry.path, entry.kind)
+    described = {use.environment_id for use in snapshot.environment_files}
     for env in snapshot.environments:
-        if env.kernels or env.id in extra:
+        if env.kernels or env.id in extra or env.id in described:
             extras = list(extra.get(env.id, {}).values())
             snapshot.packages[env.id] = read_environment_packages(env, extras, deep=deep)
 
