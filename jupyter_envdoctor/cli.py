@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from jupyter_core.application import JupyterApp, base_aliases, base_flags
 from traitlets import Bool, TraitError, Unicode
@@ -276,6 +276,11 @@ class EnvDoctorApp(EnvDoctorBase):
         "fix": (FixApp, FixApp.description.splitlines()[0]),
         "undo": (UndoApp, UndoApp.description.splitlines()[0]),
         "why": (WhyApp, WhyApp.description.splitlines()[0]),
+        # By import path, because envfilecli imports this module.
+        "export": ("jupyter_envdoctor.envfilecli.ExportApp",
+                   "Write an environment.yml for an environment, pip packages included."),
+        "check": ("jupyter_envdoctor.envfilecli.CheckApp",
+                  "Compare an environment.yml with the environment it describes."),
     })
 
     def start(self) -> None:
@@ -293,7 +298,7 @@ class EnvDoctorApp(EnvDoctorBase):
         sys.exit(report.exit_code)
 
 
-def _usage_error(message: str) -> None:
+def _usage_error(message: str) -> NoReturn:
     print(f"jupyter envdoctor: error: {message}", file=sys.stderr)
     sys.exit(USAGE_ERROR)
 

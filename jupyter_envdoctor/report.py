@@ -111,7 +111,7 @@ def render_text(report: Report, verbose: bool = False) -> str:
     lines.append("")
     lines.extend(_environment_table(snapshot, verbose))
     lines.append("")
-    lines.extend(_findings_text(findings, verbose))
+    lines.extend(findings_text(findings, verbose))
     for problem in snapshot.problems:
         lines.append(f"note: {problem}")
     return "\n".join(lines).rstrip() + "\n"
@@ -144,7 +144,8 @@ def _environment_table(snapshot: Snapshot, verbose: bool) -> list[str]:
     return ["Environments"] + _table(rows)
 
 
-def _findings_text(findings: list[Finding], verbose: bool) -> list[str]:
+def findings_text(findings: list[Finding], verbose: bool) -> list[str]:
+    """Return the lines of the findings part of the text report, counts first."""
     if not findings:
         return ["No problems found."]
     counts = [plural(sum(1 for f in findings if f.severity == s), s) for s in ("error", "warning", "info")]
