@@ -38,6 +38,8 @@ def conda_entry_findings(context: FileContext, installed: InstalledPackages,
     record = installed.records.get(spec.name)
     if record is None and not view.is_conda and spec.name in _BUILT_IN:
         record = _built_in_record(installed, spec.name)
+        if record is None:
+            return  # A venv made without pip: conda needs pip only to run the pip section.
     if record is not None:
         reason = mismatch(spec, record)
         if reason is not None:
@@ -72,12 +74,16 @@ def conda_entry_findings(context: FileContext, installed: InstalledPackages,
 
 
 def _built_in_record(installed: InstalledPackages, name: str) -> CondaRecord | None:
-    if name == "python" and installed.view.env.python_version:
-        return CondaRecord(path=installed.view.env.prefix, name="python",
-                           version=installed.view.env.python_version, build="")
+    """Return a stand-in record for the Python or pip of a venv or plain Python; its build
+    is the environment kind, since they have no conda build."""
+    env = installed.view.env
+    if name == "python" and env.python_version:
+        return CondaRecord(path=env.prefix, name="python", version=env.python_version,
+                           build=env.kind)
     dist = installed.dists.get(name)
-    return CondaRecord(path=dist.metadata_path, name=name, version=dist.version, build="") \
-        if dist is not None else None
+    if dist is None:
+        return None
+    return CondaRecord(path=dist.metadata_path, name=name, version=dist.version, build=env.kind)
 
 
 def _pip_record(dist: Distribution, name: str) -> CondaRecord:
@@ -180,13 +186,13 @@ def unlisted_pip_findings(context: FileContext, installed: InstalledPackages,
                           listed: set[str]) -> Iterator[Finding]:
     """S607: distributions that pip or uv installed and the file omits.
 
-    A distribution counts when the user asked for it (REQUESTED) or nothing installed requires
-    it; the others came in as dependencies and come back with what needs them.
+    A distribution counts when the user asked for it or nothing installed requires it; the
+    others came in as dependencies and come back with what needs them.
     """
     for name, dist in sorted(installed.dists.items()):
         if installed.is_conda_owned(dist) or dist.installer == "conda" or name in listed:
             continue
-        if name == "pip" or not (dist.requested or name not in installed.required):
+        if name == "pip" or not (_asked_for(dist) or name not in installed.required):
             continue
         source = f" (editable, from {dist.editable_source})" if dist.editable_source else ""
         yield context.finding(
@@ -197,6 +203,12 @@ def unlisted_pip_findings(context: FileContext, installed: InstalledPackages,
              "installer": dist.installer, "requested": dist.requested,
              "metadata": dist.metadata_path, "editable_source": dist.editable_source},
             [export_fix(context)])
+
+
+def _asked_for(dist: Distribution) -> bool:
+    # pip writes REQUESTED only for the projects named on its command line; uv 0.13 writes it
+    # for every package it installs, dependencies too, so it proves nothing there.
+    return dist.requested and dist.installer == "pip"
 
 
 def listed_names(conda_specs: list[CondaSpec], pip_specs: list[PipSpec],

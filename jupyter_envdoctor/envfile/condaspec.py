@@ -36,7 +36,8 @@ class CondaSpec:
     text: str
     name: str  # normalized (lower case) package name
     match_spec: MatchSpec
-    channel: str | None  # the channel before `::`, as written
+    channel: str | None  # the name of the channel before `::`
+    channel_url: str | None  # its URL as conda expands it, without a trailing slash
 
 
 def parse_conda_spec(text: str) -> CondaSpec:
@@ -51,8 +52,12 @@ def parse_conda_spec(text: str) -> CondaSpec:
     if package_name is None:
         raise InvalidSpecError(f"invalid conda match spec {text!r}: no exact package name")
     channel = match_spec.channel
-    return CondaSpec(text=text, name=package_name.normalized, match_spec=match_spec,
-                     channel=channel.name if channel is not None else None)
+    if channel is None:
+        return CondaSpec(text, package_name.normalized, match_spec, None, None)
+    # py-rattler expands every channel name below conda.anaconda.org; conda maps its
+    # default channels to repo.anaconda.com.
+    url = DEFAULT_CHANNEL_URLS.get(channel.name, channel.base_url.rstrip("/"))
+    return CondaSpec(text, package_name.normalized, match_spec, channel.name, url)
 
 
 def mismatch(spec: CondaSpec, record: CondaRecord) -> str | None:
@@ -65,7 +70,8 @@ def mismatch(spec: CondaSpec, record: CondaRecord) -> str | None:
     if not spec.match_spec.matches(package_record):
         return _field_mismatch(spec, record, package_record)
     if not channel_matches(spec, record):
-        return f"it comes from channel {display_channel(record)}, not {spec.channel}"
+        wanted = display_channel_url(spec.channel_url or "")
+        return f"it comes from channel {display_channel(record)}, not {wanted}"
     subdir = spec.match_spec.subdir
     if subdir and record.subdir and subdir != record.subdir:
         return f"it is built for {record.subdir}, not {subdir}"
@@ -103,10 +109,9 @@ def channel_matches(spec: CondaSpec, record: CondaRecord) -> bool:
         return True
     if record.channel is None:
         return False
-    wanted = channel_base_url(spec.channel)
     if spec.channel == "defaults":
         return any(record_base_url(record) == url for url in DEFAULT_CHANNEL_URLS.values())
-    return record_base_url(record) == wanted or display_channel(record) == spec.channel
+    return record_base_url(record) == spec.channel_url
 
 
 def channel_base_url(channel: str) -> str:
