@@ -290,3 +290,36 @@ def _pip_version(sci: SciEnv) -> str:
 
 def _python_version(sci: SciEnv) -> str:
     return str(sci.env.record("python")["version"])
+
+
+def test_export_editable_install(machine: JupyterHome) -> None:
+    python = machine.venv("dev", python="3.11")
+    project = machine.home / "work" / "mypkg"
+    (project / "mypkg").mkdir(parents=True)
+    (project / "mypkg" / "__init__.py").write_text("")
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "mypkg"\nversion = "0.1"\n')
+    # uv fetches hatchling from PyPI to build the editable wheel.
+    machine.uv_install(python, "-e", str(project))
+    prefix = str(python.parent.parent)
+    beside = machine.home / "work" / "environment.yml"
+    elsewhere = machine.root / "elsewhere" / "environment.yml"
+    elsewhere.parent.mkdir()
+
+    assert envdoctor("export", prefix, "-o", str(beside))[0] == 0
+    assert envdoctor("export", prefix, "-o", str(elsewhere))[0] == 0
+
+    # conda runs pip in the file's folder, so a source inside it is written relative to it.
+    assert "  - pip:\n      - -e ./mypkg\n" in beside.read_text()
+    assert (f"  - pip:\n      - -e {project}  # local path: it exists only on this machine\n"
+            in elsewhere.read_text())
+    for spec in (beside, elsewhere):
+        status, out, _ = envdoctor("check", "--spec", str(spec), "--env", prefix)
+        assert status == 0, out
+    moved = machine.root / "elsewhere" / "moved.yml"
+    moved.write_text(beside.read_text())
+    status, out, _ = envdoctor("check", "--spec", str(moved), "--env", prefix)
+    assert status == 2
+    assert "ERROR   S604 " in out
+    assert "is not installed" in out
