@@ -184,7 +184,7 @@ def test_selection_errors(machine: JupyterHome) -> None:
         (["fix", "--code=Z999"], "unknown finding code Z999"),
         (["fix", "--kernel=nokernel"], "no kernel named nokernel; the kernels are: broken"),
         (["fix", "--fix=remove-spec-0000000000"], "no fix with id remove-spec-0000000000"),
-        (["fxi"], "unknown command 'fxi'; the commands are: fix, undo"),
+        (["fxi"], "unknown command 'fxi'; the commands are: check, export, fix, undo"),
         (["--bogus=1"], "unknown option --bogus"),
         (["undo", "--timeout=5"], "unknown option --timeout"),
         (["--timeout=0"], "the probe timeout must be a positive number of seconds, not 0.0"),
