@@ -39,7 +39,8 @@ def render_update(existing_text: str, exported: ExportedEnvironment) -> str:
         # A ValueError like the YAML errors of load_text: the file's content is invalid.
         raise ValueError("the existing file is not a YAML mapping")  # noqa: TRY004
     document["name"] = exported.name
-    if exported.channels or "channels" in document:
+    # A venv has no channels to export, so the file keeps the ones it names.
+    if exported.channels:
         old_channels = document.get("channels")
         new_lines = [ExportLine(c, c) for c in exported.channels]
         document["channels"] = _merge(old_channels, new_lines, lambda text: text)
