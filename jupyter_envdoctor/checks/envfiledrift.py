@@ -74,8 +74,10 @@ def conda_entry_findings(context: FileContext, installed: InstalledPackages,
 
 
 def _built_in_record(installed: InstalledPackages, name: str) -> CondaRecord | None:
-    """Return a stand-in record for the Python or pip of a venv or plain Python; its build
-    is the environment kind, since they have no conda build."""
+    """Return a stand-in record for the Python or pip of a venv or plain Python.
+
+    They have no conda build, so the record's build is the environment kind ("venv").
+    """
     env = installed.view.env
     if name == "python" and env.python_version:
         return CondaRecord(path=env.prefix, name="python", version=env.python_version,
@@ -186,8 +188,8 @@ def unlisted_pip_findings(context: FileContext, installed: InstalledPackages,
                           listed: set[str]) -> Iterator[Finding]:
     """S607: distributions that pip or uv installed and the file omits.
 
-    A distribution counts when the user asked for it or nothing installed requires it; the
-    others came in as dependencies and come back with what needs them.
+    A distribution counts when the user asked for it or nothing installed requires it. The
+    others came in as dependencies, so they come back with what needs them.
     """
     for name, dist in sorted(installed.dists.items()):
         if installed.is_conda_owned(dist) or dist.installer == "conda" or name in listed:
@@ -206,15 +208,17 @@ def unlisted_pip_findings(context: FileContext, installed: InstalledPackages,
 
 
 def _asked_for(dist: Distribution) -> bool:
-    # pip writes REQUESTED only for the projects named on its command line; uv 0.13 writes it
-    # for every package it installs, dependencies too, so it proves nothing there.
+    # pip writes REQUESTED only for the projects named on its command line. uv 0.13 writes it
+    # for dependencies too, so there it proves nothing.
     return dist.requested and dist.installer == "pip"
 
 
 def listed_names(conda_specs: list[CondaSpec], pip_specs: list[PipSpec],
                  installed: InstalledPackages) -> set[str]:
-    """Return the canonical names the file lists, in either section; a pip line without a name
-    (`-e ./src`) lists the distribution installed from its target."""
+    """Return the canonical names the file lists, in either section.
+
+    A pip line without a name (`-e ./src`) lists the distribution installed from its target.
+    """
     names: set[str] = {canonicalize_name(spec.name) for spec in conda_specs}
     for spec in pip_specs:
         if spec.name is not None:

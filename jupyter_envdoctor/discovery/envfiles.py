@@ -32,7 +32,7 @@ def find_environment_files(snapshot: Snapshot,
     """Return the environment files of the snapshot's kernels and environments, each read once.
 
     ``configured`` maps a kernel name, an environment name or an environment prefix to the
-    path of its environment file; relative paths are relative to the root dir.
+    path of its environment file. Relative paths start at the root dir.
     """
     uses: list[EnvironmentFileUse] = []
     files: dict[str, EnvironmentFile] = {}

@@ -47,8 +47,11 @@ class ExportedEnvironment:
 
 def export_environment(view: PackageView, *, from_history: bool = False,
                        file_dir: str | None = None) -> ExportedEnvironment:
-    """Describe ``view``'s environment; ``file_dir`` is the folder of the file to write, so
-    editable sources inside it are written relative to it, as conda runs pip there."""
+    """Describe ``view``'s environment as an environment file.
+
+    ``file_dir`` is the folder of the file to write. conda runs pip in that folder, so local
+    sources inside it are written relative to it.
+    """
     installed = installed_packages(view)
     exported = ExportedEnvironment(name=view.env.name)
     records = sorted(installed.records.values(), key=lambda r: r.name)
