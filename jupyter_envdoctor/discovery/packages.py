@@ -65,21 +65,31 @@ def read_environment_packages(env: Environment, extra_site_dirs: list[SiteDir], 
     ``deep`` (default: the JUPYTER_ENVDOCTOR_DEEP variable) also hashes every file that a
     conda record lists with a sha256, which reads the whole env.
     """
-    if deep is None:
-        deep = os.environ.get(DEEP_SCAN_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+    deep = resolve_deep(deep)
     is_conda = env.kind in ("conda", "pixi")
     packages = EnvironmentPackages(environment_id=env.id, deep=deep and is_conda)
 
-    own_paths = environment_site_dirs(env)
-    for path in own_paths:
+    for path in environment_site_dirs(env):
         packages.site_dirs.append(read_site_dir(path, "env"))
-    seen = {os.path.realpath(path) for path in own_paths}
-    packages.site_dirs.extend(s for s in extra_site_dirs if os.path.realpath(s.path) not in seen)
+    add_extra_site_dirs(packages, extra_site_dirs)
 
     if is_conda:
         read_conda_meta(env.prefix, packages, deep)
         _link_owners(env.prefix, packages)
     return packages
+
+
+def resolve_deep(deep: bool | None) -> bool:
+    """Return ``deep``, or when it is None whether JUPYTER_ENVDOCTOR_DEEP requests a deep scan."""
+    if deep is None:
+        return os.environ.get(DEEP_SCAN_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+    return deep
+
+
+def add_extra_site_dirs(packages: EnvironmentPackages, extra_site_dirs: list[SiteDir]) -> None:
+    """Append the extra site dirs that are not one of the env's own."""
+    seen = {os.path.realpath(s.path) for s in packages.site_dirs if s.kind == "env"}
+    packages.site_dirs.extend(s for s in extra_site_dirs if os.path.realpath(s.path) not in seen)
 
 
 def environment_site_dirs(env: Environment) -> list[str]:
