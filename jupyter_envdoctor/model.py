@@ -352,6 +352,9 @@ class Snapshot:
     root_dir: str | None = None
     # Environment id -> its installed packages (filled by the package scan).
     packages: dict[str, EnvironmentPackages] = field(default_factory=dict)
+    # Indexes that checks build from this snapshot once and share. Nothing changes a snapshot
+    # after the scan; dataclasses.replace starts a copy with an empty memo.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def environment(self, env_id: str | None) -> Environment | None:
         for env in self.environments:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import CondaRecord, EnvironmentPackages, HistoryBlock
+from .filecheck import missing_files
 
 # Missing or altered files kept in a record; the *_count fields have the totals.
 LISTED_FILES = 10
@@ -81,7 +82,7 @@ def read_record(path: str, prefix: str, deep: bool = False) -> CondaRecord:
     problems: list[str] = []
     _read_fields(data, record, problems)
     files = _string_list(data, "files", problems)
-    paths_data = _paths_data(data, problems)
+    paths_data = _paths_data(data, problems, deep)
     _check_files(record, prefix, files, paths_data, deep, written)
     if problems:
         record.error = "invalid record: " + "; ".join(problems)
@@ -136,8 +137,11 @@ def _string_list(data: dict[str, Any], key: str, problems: list[str]) -> list[st
     return strings
 
 
-def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
-    """Return prefix-relative path -> the sha256 the file should have in the prefix."""
+def _paths_data(data: dict[str, Any], problems: list[str], deep: bool) -> dict[str, str]:
+    """Return prefix-relative path -> the sha256 the file should have in the prefix.
+
+    Unless ``deep``, only the RECORD and INSTALLER files are kept, the only ones hashed then.
+    """
     paths_data = data.get("paths_data")
     if paths_data is None:
         return {}
@@ -149,6 +153,8 @@ def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
     expected = {}
     for item in paths:
         if not isinstance(item, dict) or not isinstance(item.get("_path"), str):
+            continue
+        if not deep and not item["_path"].endswith(("/RECORD", "/INSTALLER")):
             continue
         if item.get("path_type", "hardlink") != "hardlink":
             continue
@@ -165,16 +171,11 @@ def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
 def _check_files(record: CondaRecord, prefix: str, files: list[str],
                  expected: dict[str, str], deep: bool, written: int) -> None:
     record.file_count = len(files)
-    missing = []
     for path in files:
         metadata_dir = metadata_dir_of(path)
         if metadata_dir is not None and metadata_dir not in record.metadata_dirs:
             record.metadata_dirs.append(metadata_dir)
-        # Byte code is compiled on install and deleting it is harmless.
-        if path.endswith((".pyc", ".pyo")):
-            continue
-        if not os.path.lexists(os.path.join(prefix, path)):
-            missing.append(path)
+    missing = missing_files(prefix, files, exhaustive=deep)
     record.missing_file_count = len(missing)
     record.missing_files = missing[:LISTED_FILES]
 
@@ -192,13 +193,14 @@ def _check_files(record: CondaRecord, prefix: str, files: list[str],
 
 def metadata_dir_of(path: str) -> str | None:
     """Return the dist-info or egg-info dir that a record's file identifies, else None."""
-    if not any(name in path for name in _SITE_DIR_NAMES):
-        return None
+    # The suffix test comes first because it rules out nearly every file at the lowest cost.
     if path.endswith(_METADATA_FILE_SUFFIXES):
-        return path.rsplit("/", 1)[0]
-    if path.endswith(".egg-info"):
-        return path
-    return None
+        metadata_dir = path.rsplit("/", 1)[0]
+    elif path.endswith(".egg-info"):
+        metadata_dir = path
+    else:
+        return None
+    return metadata_dir if any(name in path for name in _SITE_DIR_NAMES) else None
 
 
 def _metadata_changed(prefix: str, metadata_dir: str, expected: dict[str, str],

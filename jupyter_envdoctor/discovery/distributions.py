@@ -16,13 +16,13 @@ import pathlib
 import re
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..model import Distribution
+from .filecheck import missing_files
 
 # A RECORD this large is not a real one (the largest wheels list about 100,000 files, a few
 # MB); reading it would only cost memory. NOTE: the limit is a guess, not a measured maximum.
@@ -39,20 +39,25 @@ _EXTENSION_SUFFIX = re.compile(r"\.(?:cpython-[^.]+|abi3|pypy[^.]*)?\.?(?:so|pyd
 _METADATA_DIR_SUFFIXES = (".dist-info", ".egg-info", ".data")
 
 
-@dataclass(frozen=True)
-class RecordEntry:
-    """One RECORD row: a path relative to the site dir, its sha256 (urlsafe base64) and size."""
+class RecordEntry(NamedTuple):
+    """One RECORD row: a path relative to the site dir, its sha256 (urlsafe base64) and size.
+
+    A named tuple, because a large env has hundreds of thousands of rows and a tuple is
+    several times cheaper to build than a frozen dataclass.
+    """
 
     path: str
     sha256: str | None
     size: int | None
 
 
-def read_distribution(site_dir: str, entry: str) -> tuple[Distribution, list[RecordEntry]]:
+def read_distribution(site_dir: str, entry: str,
+                      deep: bool = False) -> tuple[Distribution, list[RecordEntry]]:
     """Read the metadata dir (or egg-info file) ``entry`` of ``site_dir``.
 
     Returns the distribution and its RECORD rows (empty for egg-info, whose file lists are
-    not relative to the site dir). Read failures go to ``Distribution.error``.
+    not relative to the site dir). Read failures go to ``Distribution.error``. With ``deep``,
+    every file RECORD lists is looked for, not only one per directory.
     """
     path = os.path.join(site_dir, entry)
     kind = "dist-info" if entry.endswith(".dist-info") else "egg-info"
@@ -65,7 +70,7 @@ def read_distribution(site_dir: str, entry: str) -> tuple[Distribution, list[Rec
         site_dir=site_dir,
         metadata_kind=kind,
     )
-    meta = importlib.metadata.PathDistribution(pathlib.Path(path))
+    meta = _MetadataDir(path)
     problems: list[str] = []
 
     _read_identity(meta, dist, problems)
@@ -73,7 +78,7 @@ def read_distribution(site_dir: str, entry: str) -> tuple[Distribution, list[Rec
     records: list[RecordEntry] = []
     if kind == "dist-info":
         records = _read_record(meta, dist, problems)
-        _check_record_files(dist, records)
+        _check_record_files(dist, records, deep)
     dist.top_level = _top_level_names(meta, dist, records, problems)
     dist.build_variant = _build_variant(dist, records)
 
@@ -124,6 +129,29 @@ def read_pth_file(site_dir: str, entry: str) -> list[str]:
 
 
 # --- metadata fields ---------------------------------------------------------------------------
+
+
+class _MetadataDir(importlib.metadata.PathDistribution):
+    """A PathDistribution whose read_text opens the file directly.
+
+    The inherited read_text builds a pathlib.Path for each file, which took an eighth of a
+    profiled cold scan of a machine with 12,000 distributions.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(pathlib.Path(path))
+        self.path = path
+
+    def read_text(self, filename: str | os.PathLike[str]) -> str | None:
+        # The same errors as PathDistribution.read_text mean "no such file"; "" is the
+        # metadata path itself, as for an egg-info file.
+        name = os.fspath(filename)
+        target = os.path.join(self.path, name) if name else self.path
+        try:
+            with open(target, encoding="utf-8") as stream:
+                return stream.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError):
+            return None
 
 
 def _project_from_entry(entry: str) -> str:
@@ -245,7 +273,7 @@ def _read_egg_info_in_source(dist: Distribution, source: str) -> None:
         return
     for entry in sorted(entries):
         if entry.endswith(".egg-info") and canonicalize_name(_project_from_entry(entry)) == dist.name:
-            meta = importlib.metadata.PathDistribution(pathlib.Path(source, entry))
+            meta = _MetadataDir(os.path.join(source, entry))
             problems: list[str] = []
             _read_identity(meta, dist, problems)
             if problems:
@@ -291,20 +319,13 @@ def _record_entry(row: list[str]) -> RecordEntry:
     path, file_hash, size = row
     algorithm, _, digest = file_hash.partition("=")
     try:
-        return RecordEntry(path=path, sha256=digest if algorithm == "sha256" else None,
-                           size=int(size) if size else None)
+        return RecordEntry(path, digest if algorithm == "sha256" else None, int(size) if size else None)
     except ValueError:
         raise ValueError(f"the size of {path!r} is not a number: {size!r}") from None
 
 
-def _check_record_files(dist: Distribution, records: list[RecordEntry]) -> None:
-    missing = []
-    for record in records:
-        # Byte code is listed when pip compiled it, and deleting it is harmless.
-        if record.path.endswith((".pyc", ".pyo")):
-            continue
-        if not os.path.lexists(os.path.join(dist.site_dir, record.path)):
-            missing.append(record.path)
+def _check_record_files(dist: Distribution, records: list[RecordEntry], exhaustive: bool) -> None:
+    missing = missing_files(dist.site_dir, (record.path for record in records), exhaustive)
     dist.missing_file_count = len(missing)
     dist.missing_files = missing[:LISTED_MISSING_FILES]
 

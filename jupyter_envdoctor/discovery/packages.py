@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 DEEP_SCAN_VARIABLE = "JUPYTER_ENVDOCTOR_DEEP"
 
 
-def read_site_dir(path: str, kind: str) -> SiteDir:
-    """Read the distributions, leftovers and .pth files of one site dir."""
+def read_site_dir(path: str, kind: str, deep: bool = False) -> SiteDir:
+    """Read the distributions, leftovers and .pth files of one site dir.
+
+    With ``deep``, every file each RECORD lists is looked for, not only one per directory.
+    """
     site_dir = SiteDir(path=path, kind=kind)
     try:
         entries = sorted(os.listdir(path))
@@ -37,7 +40,7 @@ def read_site_dir(path: str, kind: str) -> SiteDir:
             # at the end, so these are left only by an interrupted run.
             site_dir.leftovers.append(entry)
         elif entry.endswith((".dist-info", ".egg-info")):
-            dist, records = read_distribution(path, entry)
+            dist, records = read_distribution(path, entry, deep)
             site_dir.distributions.append(dist)
             with_records.append((dist, records))
         elif entry.endswith(".egg-link"):
@@ -70,7 +73,7 @@ def read_environment_packages(env: Environment, extra_site_dirs: list[SiteDir], 
     packages = EnvironmentPackages(environment_id=env.id, deep=deep and is_conda)
 
     for path in environment_site_dirs(env):
-        packages.site_dirs.append(read_site_dir(path, "env"))
+        packages.site_dirs.append(read_site_dir(path, "env", deep))
     add_extra_site_dirs(packages, extra_site_dirs)
 
     if is_conda:
