@@ -51,8 +51,8 @@ _common_flags = {
     **base_flags,
     "json": ({"EnvDoctorBase": {"json": True}}, "Print the report as JSON (schema_version 1)."),
     "no-probe": ({"EnvDoctor": {"probe": False}}, "Do not start interpreters; report files only."),
-    "no-cache": ({"EnvDoctor": {"use_cache": False}}, "Probe every interpreter again."),
-    "deep": ({"EnvDoctor": {"deep": True}}, "Also check each conda file's sha256 (slow)."),
+    "no-cache": ({"EnvDoctor": {"use_cache": False}}, "Read every file and probe every interpreter again, without the cache."),
+    "deep": ({"EnvDoctor": {"deep": True}}, "Look for every listed file and check each conda file's sha256 (slow)."),
 }
 
 

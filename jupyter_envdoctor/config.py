@@ -29,11 +29,12 @@ class EnvDoctor(Configurable):
     root_dir = Unicode(None, allow_none=True, config=True,
                        help="The server's root dir (default: the current dir); .venv and .pixi "
                             "envs and notebook folders up to 2 levels below it are checked.")
-    use_cache = Bool(True, config=True, help="Reuse interpreter probes while the interpreter is unchanged.")
+    use_cache = Bool(True, config=True, help="Reuse interpreter probes and package reads while their files are unchanged.")
     deep = Bool(False, config=True,
-                help="Also compare every file of each conda package with its recorded sha256 (slow).")
+                help="Look for every file that RECORDs and conda records list, and compare every conda "
+                     "file with its recorded sha256 (slow).")
     cache_dir = Unicode(None, allow_none=True, config=True,
-                        help="Folder for the probe cache (default: the platform's user cache dir).")
+                        help="Folder for the probe and package caches (default: the platform's user cache dir).")
     environment_files = Dict(
         value_trait=Unicode(), key_trait=Unicode(), default_value={}, config=True,
         help="Kernel name, environment name or environment prefix -> the environment.yml that "

@@ -125,11 +125,11 @@ def install_fake_home(monkeypatch: Any, root: Path, uv_cache: Path) -> JupyterHo
 def doctor(setup: JupyterHome, server_python: Path | None = None,
            environ: dict[str, str] | None = None,
            **options: Any) -> tuple[Snapshot, list[Finding]]:
-    """Scan the fake machine and run every check, with no probe cache."""
+    """Scan the fake machine and run every check, with no cache unless ``use_cache`` is given."""
     scan_options = ScanOptions(
         server_python=str(server_python) if server_python else None,
         environ=environ if environ is not None else dict(os.environ),
-        use_cache=False,
+        use_cache=options.pop("use_cache", False),
         probe_timeout=options.pop("probe_timeout", 20.0),
         **options,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,25 @@ def test_missing_record_files(site: Path) -> None:
     (site / "requests" / "api.py").unlink()
     (site / "requests" / "__pycache__" / "api.cpython-311.pyc").unlink()
 
-    dist = only_dist(read_site_dir(str(site), "env"), "requests")
+    spot_checked = only_dist(read_site_dir(str(site), "env"), "requests")
+    dist = only_dist(read_site_dir(str(site), "env", deep=True), "requests")
 
+    # A default scan looks at one file of requests/, which is still there.
+    assert spot_checked.missing_file_count == 0
     # Deleted byte code is harmless and not counted.
     assert (dist.missing_file_count, dist.missing_files) == (1, ["requests/api.py"])
+
+
+def test_removed_package_dir_is_missing(site: Path) -> None:
+    pip_install_like(site, Dist("requests", "2.31.0", extra_files={"requests/api.py": "",
+                                                                   "requests/adapters/base.py": ""}))
+    subprocess.run(["rm", "-r", str(site / "requests")], check=True)
+
+    dist = only_dist(read_site_dir(str(site), "env"), "requests")
+
+    assert dist.missing_file_count == 3
+    assert sorted(dist.missing_files) == ["requests/__init__.py", "requests/adapters/base.py",
+                                          "requests/api.py"]
 
 
 def test_egg_info_dir_and_file(site: Path) -> None:

@@ -32,13 +32,20 @@ _PROBLEM_CODES = {"unknown-key": "S601", "invalid-value": "S601", "invalid-entry
 
 
 def environment_file_findings(snapshot: Snapshot) -> list[Finding]:
-    """Return the S600-S608 findings of every environment file in the snapshot."""
+    """Return the S600-S608 findings of every environment file in the snapshot.
+
+    The nine checks below share one comparison per snapshot, kept in its memo.
+    """
+    cached: list[Finding] | None = snapshot.memo.get("environment_file_findings")
+    if cached is not None:
+        return cached
     findings: list[Finding] = []
     for use in snapshot.environment_files:
         env = snapshot.environment(use.environment_id)
         packages = snapshot.packages.get(use.environment_id)
         if env is not None and packages is not None:
             findings.extend(compare_file(use, PackageView(env, packages)))
+    snapshot.memo["environment_file_findings"] = findings
     return findings
 
 

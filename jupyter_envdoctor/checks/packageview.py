@@ -32,9 +32,15 @@ class PackageView:
     records_by_path: dict[str, CondaRecord] = field(init=False)
     records_by_name: dict[str, CondaRecord] = field(init=False)
     dist_by_path: dict[str, Distribution] = field(init=False)
+    own_by_name: dict[str, list[Distribution]] = field(init=False)
+    # Results that several checks derive from this view, computed by the first one.
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.own = [d for s in self.packages.site_dirs if s.kind == "env" for d in s.distributions]
+        self.own_by_name = {}
+        for dist in self.own:
+            self.own_by_name.setdefault(dist.name, []).append(dist)
         self.records_by_path = {r.path: r for r in self.packages.conda_records}
         self.records_by_name = {r.name: r for r in self.packages.conda_records}
         self.dist_by_path = {d.metadata_path: d for s in self.packages.site_dirs for d in s.distributions}
@@ -56,7 +62,7 @@ class PackageView:
         return self.env.python or os.path.join(self.env.prefix, "bin", "python")
 
     def own_named(self, project: str) -> list[Distribution]:
-        return [d for d in self.own if d.name == project]
+        return list(self.own_by_name.get(project, ()))
 
     def record_of(self, dist: Distribution) -> CondaRecord | None:
         return self.records_by_path.get(dist.conda_record) if dist.conda_record else None
@@ -66,15 +72,23 @@ class PackageView:
 
     def relative(self, path: str) -> str:
         """Return ``path`` relative to the prefix with "/" separators, as conda records list files."""
-        return os.path.relpath(path, self.env.prefix).replace(os.sep, "/")
+        inside = self.env.prefix + os.sep
+        # os.path.relpath normalizes both paths on every call; most paths start with the prefix.
+        relative = path[len(inside):] if path.startswith(inside) else os.path.relpath(path, self.env.prefix)
+        return relative.replace(os.sep, "/")
 
 
 def package_views(snapshot: Snapshot) -> Iterator[PackageView]:
-    """Yield a view of each scanned environment, in the order of snapshot.environments."""
-    for env in snapshot.environments:
-        packages = snapshot.packages.get(env.id)
-        if packages is not None:
-            yield PackageView(env, packages)
+    """Return a view of each scanned environment, in the order of snapshot.environments.
+
+    The views are built once per snapshot and shared by every check.
+    """
+    views: list[PackageView] | None = snapshot.memo.get("package_views")
+    if views is None:
+        views = [PackageView(env, snapshot.packages[env.id])
+                 for env in snapshot.environments if env.id in snapshot.packages]
+        snapshot.memo["package_views"] = views
+    return iter(views)
 
 
 def version_key(version: str) -> tuple[int, Version | str]:

@@ -31,13 +31,16 @@ class Replacement:
 
 def find_replacements(view: PackageView) -> list[Replacement]:
     """Return every conda record whose distribution was replaced, once per metadata dir."""
-    found = []
-    for record in view.packages.conda_records:
-        for metadata_dir in record.metadata_dirs:
-            replacement = _replacement(view, record, metadata_dir)
-            if replacement is not None:
-                found.append(replacement)
-    return found
+    found: list[Replacement] | None = view.memo.get("replacements")
+    if found is None:
+        found = []
+        for record in view.packages.conda_records:
+            for metadata_dir in record.metadata_dirs:
+                replacement = _replacement(view, record, metadata_dir)
+                if replacement is not None:
+                    found.append(replacement)
+        view.memo["replacements"] = found
+    return list(found)
 
 
 def replaced_records(replacements: list[Replacement]) -> set[str]:

@@ -7,6 +7,7 @@ conda record owns by its Requires-Dist, a conda package by its record's depends.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ class CondaDependency:
     build: str | None  # a glob over the build string
 
 
+# The same few hundred specs ("python >=3.9", "numpy >=1.23,<3") recur in every env's records.
+@functools.lru_cache(maxsize=65536)
 def parse_conda_spec(spec: str) -> CondaDependency | None:
     """Translate the simple forms of a conda match spec; None for the forms it cannot.
 
@@ -118,6 +121,7 @@ def marker_environment(env: Environment) -> dict[str, str]:
     return values
 
 
+@functools.lru_cache(maxsize=65536)
 def satisfies(version: str, specifiers: SpecifierSet) -> bool | None:
     """Tell whether ``version`` satisfies ``specifiers``; None when it is not PEP 440."""
     try:

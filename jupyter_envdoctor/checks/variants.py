@@ -125,12 +125,26 @@ def _other_cuda_records(view: PackageView, replaced: CondaRecord) -> list[str]:
 def check_cuda_swapped_by_conda(snapshot: Snapshot) -> Iterator[Finding]:
     """P304: a conda transaction swapped a CUDA build for a CPU build (cpuonly, for example)."""
     for view in package_views(snapshot):
+        removed = _removed_cuda_names(view.packages.history)
         for record in view.packages.conda_records:
             if record.error or not record.metadata_dirs or is_cuda_record(record):
+                continue
+            if record.name not in removed:
                 continue
             swap = _history_swap(view.packages.history, record)
             if swap is not None:
                 yield _conda_cuda_finding(view, record, *swap)
+
+
+def _removed_cuda_names(history: list[HistoryBlock]) -> set[str]:
+    """Return the names of packages whose CUDA build some transaction removed."""
+    names = set()
+    for block in history:
+        for line in block.removed:
+            name_version_build = line.rpartition("::")[2]
+            if "cuda" in name_version_build.lower():
+                names.add(name_version_build.rsplit("-", 2)[0])
+    return names
 
 
 def _history_swap(history: list[HistoryBlock], record: CondaRecord) -> tuple[HistoryBlock, str] | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import CondaRecord, EnvironmentPackages, HistoryBlock
+from .filecheck import missing_files
 
 # Missing or altered files kept in a record; the *_count fields have the totals.
 LISTED_FILES = 10
@@ -66,6 +67,7 @@ def read_record(path: str, prefix: str, deep: bool = False) -> CondaRecord:
         # The python record lists every file of the interpreter, so it is parsed once here
         # and its file list walked once below.
         with open(path, "rb") as stream:
+            written = os.fstat(stream.fileno()).st_mtime_ns
             data = json.load(stream)
     except OSError as error:
         record.error = f"cannot read the record: {error.strerror or error}"
@@ -80,8 +82,8 @@ def read_record(path: str, prefix: str, deep: bool = False) -> CondaRecord:
     problems: list[str] = []
     _read_fields(data, record, problems)
     files = _string_list(data, "files", problems)
-    paths_data = _paths_data(data, problems)
-    _check_files(record, prefix, files, paths_data, deep)
+    paths_data = _paths_data(data, problems, deep)
+    _check_files(record, prefix, files, paths_data, deep, written)
     if problems:
         record.error = "invalid record: " + "; ".join(problems)
     return record
@@ -140,8 +142,11 @@ def _string_list(data: dict[str, Any], key: str, problems: list[str]) -> list[st
     return strings
 
 
-def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
-    """Return prefix-relative path -> the sha256 the file should have in the prefix."""
+def _paths_data(data: dict[str, Any], problems: list[str], deep: bool) -> dict[str, str]:
+    """Return prefix-relative path -> the sha256 the file should have in the prefix.
+
+    Unless ``deep``, only the RECORD and INSTALLER files are kept, the only ones hashed then.
+    """
     paths_data = data.get("paths_data")
     if paths_data is None:
         return {}
@@ -153,6 +158,8 @@ def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
     expected = {}
     for item in paths:
         if not isinstance(item, dict) or not isinstance(item.get("_path"), str):
+            continue
+        if not deep and not item["_path"].endswith(("/RECORD", "/INSTALLER")):
             continue
         if item.get("path_type", "hardlink") != "hardlink":
             continue
@@ -167,25 +174,20 @@ def _paths_data(data: dict[str, Any], problems: list[str]) -> dict[str, str]:
 
 
 def _check_files(record: CondaRecord, prefix: str, files: list[str],
-                 expected: dict[str, str], deep: bool) -> None:
+                 expected: dict[str, str], deep: bool, written: int) -> None:
     record.file_count = len(files)
-    missing = []
     for path in files:
         metadata_dir = metadata_dir_of(path)
         if metadata_dir is not None and metadata_dir not in record.metadata_dirs:
             record.metadata_dirs.append(metadata_dir)
-        # Byte code is compiled on install and deleting it is harmless.
-        if path.endswith((".pyc", ".pyo")):
-            continue
-        if not os.path.lexists(os.path.join(prefix, path)):
-            missing.append(path)
+    missing = missing_files(prefix, files, exhaustive=deep)
     record.missing_file_count = len(missing)
     record.missing_files = missing[:LISTED_FILES]
 
     for metadata_dir in record.metadata_dirs:
         if not os.path.lexists(os.path.join(prefix, metadata_dir)):
             record.missing_metadata_dirs.append(metadata_dir)
-        elif _metadata_changed(prefix, metadata_dir, expected):
+        elif _metadata_changed(prefix, metadata_dir, expected, written):
             record.changed_metadata_dirs.append(metadata_dir)
 
     if deep:
@@ -196,22 +198,36 @@ def _check_files(record: CondaRecord, prefix: str, files: list[str],
 
 def metadata_dir_of(path: str) -> str | None:
     """Return the dist-info or egg-info dir that a record's file identifies, else None."""
-    if not any(name in path for name in _SITE_DIR_NAMES):
-        return None
+    # The suffix test comes first because it rules out nearly every file at the lowest cost.
     if path.endswith(_METADATA_FILE_SUFFIXES):
-        return path.rsplit("/", 1)[0]
-    if path.endswith(".egg-info"):
-        return path
-    return None
+        metadata_dir = path.rsplit("/", 1)[0]
+    elif path.endswith(".egg-info"):
+        metadata_dir = path
+    else:
+        return None
+    return metadata_dir if any(name in path for name in _SITE_DIR_NAMES) else None
 
 
-def _metadata_changed(prefix: str, metadata_dir: str, expected: dict[str, str]) -> bool:
-    # pip rewrites RECORD and INSTALLER when it reinstalls a project in place, and these two
-    # small files are cheap to hash on every scan.
+def _metadata_changed(prefix: str, metadata_dir: str, expected: dict[str, str],
+                      written: int) -> bool:
+    """Tell whether pip or uv rewrote RECORD or INSTALLER, as a reinstall in place does.
+
+    A file whose mtime is earlier than the record's (``written``, in ns) is still the one
+    conda linked, because conda writes the record after linking the package's files. Only
+    files as new as the record or newer are hashed (an equal mtime, because the kernel's
+    file clock ticks in milliseconds), which spares two reads per package in a large env.
+    """
     for file_name in ("RECORD", "INSTALLER"):
         path = f"{metadata_dir}/{file_name}"
         digest = expected.get(path)
-        if digest is not None and file_sha256(os.path.join(prefix, path)) != digest:
+        if digest is None:
+            continue
+        full_path = os.path.join(prefix, path)
+        try:
+            modified = os.stat(full_path).st_mtime_ns
+        except OSError:
+            return True
+        if modified >= written and file_sha256(full_path) != digest:
             return True
     return False
 

@@ -365,10 +365,15 @@ def installed_version(entries: Sequence[PathEntry], name: str) -> Version | None
     the name of its .dist-info or .egg-info dir, or None when it is absent or unparsable."""
     canonical = canonicalize_name(name)
     for entry in entries:
-        if not entry.path or not os.path.isdir(entry.path):
+        if not entry.path:
             continue
-        for metadata in sorted(glob.glob(os.path.join(glob.escape(entry.path), "*-*.*-info"))):
-            stem = os.path.basename(metadata).rsplit(".", 1)[0]
+        try:
+            # A plain listing: glob's pattern matching costs more than this whole loop.
+            names = os.listdir(entry.path)
+        except OSError:
+            continue
+        for metadata in sorted(n for n in names if n.endswith((".dist-info", ".egg-info")) and "-" in n):
+            stem = metadata.rsplit(".", 1)[0]
             dist_name, _, version = stem.partition("-")
             if canonicalize_name(dist_name) != canonical:
                 continue

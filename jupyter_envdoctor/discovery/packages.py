@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 DEEP_SCAN_VARIABLE = "JUPYTER_ENVDOCTOR_DEEP"
 
 
-def read_site_dir(path: str, kind: str) -> SiteDir:
-    """Read the distributions, leftovers and .pth files of one site dir."""
+def read_site_dir(path: str, kind: str, deep: bool = False) -> SiteDir:
+    """Read the distributions, leftovers and .pth files of one site dir.
+
+    With ``deep``, every file each RECORD lists is looked for, not only one per directory.
+    """
     site_dir = SiteDir(path=path, kind=kind)
     try:
         entries = sorted(os.listdir(path))
@@ -37,7 +40,7 @@ def read_site_dir(path: str, kind: str) -> SiteDir:
             # at the end, so these are left only by an interrupted run.
             site_dir.leftovers.append(entry)
         elif entry.endswith((".dist-info", ".egg-info")):
-            dist, records = read_distribution(path, entry)
+            dist, records = read_distribution(path, entry, deep)
             site_dir.distributions.append(dist)
             with_records.append((dist, records))
         elif entry.endswith(".egg-link"):
@@ -65,21 +68,31 @@ def read_environment_packages(env: Environment, extra_site_dirs: list[SiteDir], 
     ``deep`` (default: the JUPYTER_ENVDOCTOR_DEEP variable) also hashes every file that a
     conda record lists with a sha256, which reads the whole env.
     """
-    if deep is None:
-        deep = os.environ.get(DEEP_SCAN_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+    deep = resolve_deep(deep)
     is_conda = env.kind in ("conda", "pixi")
     packages = EnvironmentPackages(environment_id=env.id, deep=deep and is_conda)
 
-    own_paths = environment_site_dirs(env)
-    for path in own_paths:
-        packages.site_dirs.append(read_site_dir(path, "env"))
-    seen = {os.path.realpath(path) for path in own_paths}
-    packages.site_dirs.extend(s for s in extra_site_dirs if os.path.realpath(s.path) not in seen)
+    for path in environment_site_dirs(env):
+        packages.site_dirs.append(read_site_dir(path, "env", deep))
+    add_extra_site_dirs(packages, extra_site_dirs)
 
     if is_conda:
         read_conda_meta(env.prefix, packages, deep)
         _link_owners(env.prefix, packages)
     return packages
+
+
+def resolve_deep(deep: bool | None) -> bool:
+    """Return ``deep``, or when it is None whether JUPYTER_ENVDOCTOR_DEEP requests a deep scan."""
+    if deep is None:
+        return os.environ.get(DEEP_SCAN_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+    return deep
+
+
+def add_extra_site_dirs(packages: EnvironmentPackages, extra_site_dirs: list[SiteDir]) -> None:
+    """Append the extra site dirs that are not one of the env's own."""
+    seen = {os.path.realpath(s.path) for s in packages.site_dirs if s.kind == "env"}
+    packages.site_dirs.extend(s for s in extra_site_dirs if os.path.realpath(s.path) not in seen)
 
 
 def environment_site_dirs(env: Environment) -> list[str]:

@@ -15,6 +15,7 @@ from packaging.utils import canonicalize_name
 
 from ..model import Environment, Kernel, ServerInfo, SiteDir, Snapshot
 from .activation import read_activation
+from .cachedpackages import cached_environment_packages, cached_site_dir
 from .envfiles import find_environment_files
 from .environments import find_environments, prefix_of_interpreter
 from .importpaths import classify_import_path
@@ -22,7 +23,8 @@ from .interpreters import ProbeCache, ProbeRequest, probe_interpreters
 from .kernelspecs import find_kernels
 from .launchers import substitutes_to_server
 from .nbconda import conda_kernels
-from .packages import read_environment_packages, read_site_dir
+from .package_cache import PackageCache
+from .packages import resolve_deep
 from .server import server_info
 
 log = logging.getLogger(__name__)
@@ -93,11 +95,15 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
         report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
         _probe_kernels(snapshot, options)
     report("reading installed packages")
-    _scan_packages(snapshot, options.deep)
+    deep = resolve_deep(options.deep)
+    cache = PackageCache(options.cache_dir) if options.use_cache and not deep else None
+    _scan_packages(snapshot, deep, cache)
+    if cache is not None:
+        cache.save()
     return snapshot
 
 
-def _scan_packages(snapshot: Snapshot, deep: bool | None) -> None:
+def _scan_packages(snapshot: Snapshot, deep: bool, cache: PackageCache | None) -> None:
     """Classify each kernel's sys.path, then read the packages of every env a kernel uses."""
     extra: dict[str, dict[str, SiteDir]] = {}
     for kernel in snapshot.kernels:
@@ -108,12 +114,12 @@ def _scan_packages(snapshot: Snapshot, deep: bool | None) -> None:
             if entry.kind in ("user", "pythonpath", "pth") and entry.exists:
                 site_dirs = extra.setdefault(kernel.environment_id, {})
                 if entry.path not in site_dirs:
-                    site_dirs[entry.path] = read_site_dir(entry.path, entry.kind)
+                    site_dirs[entry.path] = cached_site_dir(cache, entry.path, entry.kind)
     described = {use.environment_id for use in snapshot.environment_files}
     for env in snapshot.environments:
         if env.kernels or env.id in extra or env.id in described:
             extras = list(extra.get(env.id, {}).values())
-            snapshot.packages[env.id] = read_environment_packages(env, extras, deep=deep)
+            snapshot.packages[env.id] = cached_environment_packages(cache, env, extras, deep)
 
 
 def distribution_names(prefix: str) -> list[str]:

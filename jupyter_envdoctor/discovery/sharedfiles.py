@@ -48,13 +48,13 @@ def _shared_paths(site_dir: str,
     owners: dict[str, dict[int, str | None]] = {}
     for index, (_, records) in enumerate(entries):
         for record in records:
-            if is_module_file(record.path):
-                owners.setdefault(record.path, {})[index] = record.sha256
+            owners.setdefault(record.path, {})[index] = record.sha256
 
     shared: dict[int, set[str]] = {}
     namespace_inits: dict[str, bool] = {}
     for path, hashes in owners.items():
-        if len(hashes) < 2:
+        # Most paths have one owner, so the cheaper test goes first.
+        if len(hashes) < 2 or not is_module_file(path):
             continue
         for first, second in itertools.combinations(sorted(hashes), 2):
             one, other = entries[first][0], entries[second][0]

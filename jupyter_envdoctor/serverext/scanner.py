@@ -32,12 +32,10 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, TypeVar
 
+from ..discovery.stamps import Stamp, stamp
 from ..report import Report
-
-# (st_mtime_ns, st_size, st_ino), or None for a missing path.
-Stamp = Optional[tuple[int, int, int]]
 
 T = TypeVar("T")
 
@@ -194,15 +192,6 @@ def first_change(old: dict[str, Stamp], new: dict[str, Stamp]) -> str | None:
         if old.get(path, "absent") != new.get(path, "absent"):
             return path
     return None
-
-
-def stamp(path: str) -> Stamp:
-    # stat follows symlinks, so an interpreter link whose target is replaced counts as changed.
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def _subfolders(folder: str) -> list[str]:

@@ -1,0 +1,68 @@
+"""Read packages through the package cache: what each entry watches, and how entries combine."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from ..model import Environment, EnvironmentPackages, SiteDir
+from .package_cache import PackageCache
+from .packages import add_extra_site_dirs, read_environment_packages, read_site_dir
+
+
+def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir:
+    """Return the SiteDir of ``path``, from the cache while nothing it watches changed."""
+    if cache is None:
+        return read_site_dir(path, kind)
+    key = f"site\0{kind}\0{path}"
+    cached = cache.get(key)
+    if isinstance(cached, SiteDir):
+        return cached
+    site_dir = read_site_dir(path, kind)
+    cache.put(key, site_dir, site_dir_watch(site_dir))
+    return site_dir
+
+
+def cached_environment_packages(cache: PackageCache | None, env: Environment,
+                                extra_site_dirs: list[SiteDir], deep: bool) -> EnvironmentPackages:
+    """Return the env's packages, its own part from the cache while nothing it watches changed."""
+    if cache is None or deep:
+        return read_environment_packages(env, extra_site_dirs, deep=deep)
+    key = f"env\0{env.kind}\0{env.prefix}\0{env.python_version}"
+    cached = cache.get(key)
+    if isinstance(cached, EnvironmentPackages):
+        # The cached object is shared with the cache, so the extras go into a copy.
+        own = dataclasses.replace(cached, site_dirs=list(cached.site_dirs))
+    else:
+        own = read_environment_packages(env, [], deep=False)
+        cache.put(key, own, environment_watch(env, own))
+        own = dataclasses.replace(own, site_dirs=list(own.site_dirs))
+    add_extra_site_dirs(own, extra_site_dirs)
+    return own
+
+
+def site_dir_watch(site_dir: SiteDir) -> list[str]:
+    """Return the paths whose stamps change when the site dir's packages change."""
+    paths = [site_dir.path, *site_dir.pth_entries]
+    for dist in site_dir.distributions:
+        paths.append(dist.metadata_path)
+        if dist.editable_source:
+            paths.append(dist.editable_source)
+        if dist.name == "torch":
+            # The CUDA variant comes from this file, which a reinstall rewrites in place.
+            paths.append(os.path.join(site_dir.path, "torch", "version.py"))
+    return paths
+
+
+def environment_watch(env: Environment, packages: EnvironmentPackages) -> list[str]:
+    """Return the paths whose stamps change when the env's own packages or records change."""
+    prefix = env.prefix
+    # Adding or removing lib/pythonX.Y changes which site dirs are read.
+    paths = [os.path.join(prefix, "lib"), os.path.join(prefix, "Lib", "site-packages")]
+    for site_dir in packages.site_dirs:
+        paths += site_dir_watch(site_dir)
+    if env.kind in ("conda", "pixi"):
+        conda_meta = os.path.join(prefix, "conda-meta")
+        # conda appends to history in every transaction; rattler adds and removes records.
+        paths += [conda_meta, os.path.join(conda_meta, "history"), os.path.join(conda_meta, "pinned")]
+    return paths

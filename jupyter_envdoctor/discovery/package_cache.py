@@ -1,0 +1,144 @@
+"""On-disk cache of the packages read from environments and site dirs.
+
+An entry is reused while every path it watches keeps its stamp (mtime, size and inode, or
+"missing"). The watched paths are the ones whose change pip, uv, conda or a user's edit leaves
+a trace on: each site dir and each metadata dir, .pth and .egg-link file in it, the source dir
+of each editable install, torch/version.py, the ``lib`` dir whose pythonX.Y dirs decide which
+site dirs count, and ``conda-meta`` with its ``history`` and ``pinned`` files.
+
+NOTE: a file changed in place inside a package dir (a module deleted by hand, say) is not
+watched, so RECORD files reported missing come from the scan that filled the entry; ``--no-cache``
+reads everything again. Deep scans never use the cache.
+
+The file is a pickle, as parso's cache is, because turning the entries into JSON costs several
+times as long (about 9x for writing one site dir of 112 distributions, measured with
+dataclasses.asdict and json.dumps against pickle.dumps). It lives in the user's own cache dir
+and is written with mode 0600. A file of another format or package version, or one that fails
+to load, is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from typing import Union
+
+import platformdirs
+
+from .._version import __version__
+from ..model import EnvironmentPackages, SiteDir
+from .stamps import Stamp, stamp
+
+logger = logging.getLogger(__name__)
+
+# 2: CondaRecord.build_number and HistoryBlock.specs_action, which older entries lack.
+CACHE_FORMAT_VERSION = 2
+CACHE_FILE_NAME = "packages.pickle"
+
+CachedValue = Union[EnvironmentPackages, SiteDir]
+
+
+@dataclass
+class _Entry:
+    stamps: dict[str, Stamp]
+    value: CachedValue
+
+
+def default_cache_dir() -> str:
+    """Return the platform's user cache dir for the doctor (~/.cache/jupyter-envdoctor on Linux)."""
+    return platformdirs.user_cache_dir("jupyter-envdoctor", appauthor=False)
+
+
+class PackageCache:
+    """Packages of environments and site dirs, stored in ``<directory>/packages.pickle``.
+
+    get() returns an entry only while its watched paths are unchanged; put() records their
+    stamps now; save() writes the entries used or added by this scan, so the entries of
+    environments that are gone drop out.
+    """
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.directory = directory or default_cache_dir()
+        self.path = os.path.join(self.directory, CACHE_FILE_NAME)
+        self._stored: dict[str, _Entry] | None = None
+        self._kept: dict[str, _Entry] = {}
+        self._changed = False
+
+    def get(self, key: str) -> CachedValue | None:
+        """Return the value stored under ``key`` while its watched paths keep their stamps."""
+        entry = self._load().get(key)
+        if entry is None:
+            return None
+        for path, old in entry.stamps.items():
+            if stamp(path) != old:
+                logger.debug("package cache entry %s is stale: %s changed", key, path)
+                self._changed = True
+                return None
+        self._kept[key] = entry
+        return entry.value
+
+    def put(self, key: str, value: CachedValue, watched: list[str]) -> None:
+        """Store ``value`` with the stamps that ``watched`` paths have now."""
+        self._kept[key] = _Entry({path: stamp(path) for path in watched}, value)
+        self._changed = True
+
+    def save(self) -> None:
+        """Write the kept entries atomically; a failure is logged and leaves the old file."""
+        if not self._changed and self._stored is not None and self._kept.keys() == self._stored.keys():
+            return
+        document = {"format": CACHE_FORMAT_VERSION, "version": __version__, "entries": self._kept}
+        try:
+            self._write_atomically(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as error:
+            logger.warning("cannot write package cache %s: %s", self.path, error)
+            return
+        self._changed = False
+
+    def _write_atomically(self, data: bytes) -> None:
+        os.makedirs(self.directory, exist_ok=True)
+        # mkstemp creates the file with mode 0600, so only its owner can read or replace it.
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".packages-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, self.path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+
+    def _load(self) -> dict[str, _Entry]:
+        if self._stored is None:
+            self._stored = self._read_entries()
+        return self._stored
+
+    def _read_entries(self) -> dict[str, _Entry]:
+        try:
+            with open(self.path, "rb") as file:
+                document = pickle.load(file)
+        except FileNotFoundError:
+            return {}
+        except Exception as error:  # noqa: BLE001 - a corrupt pickle can raise almost anything
+            logger.info("ignored package cache %s, which will be rebuilt: %s", self.path, error)
+            return {}
+
+        if not _is_current(document):
+            logger.info("ignored package cache %s from another version, which will be rebuilt",
+                        self.path)
+            return {}
+        entries: dict[str, _Entry] = document["entries"]
+        return entries
+
+
+def _is_current(document: object) -> bool:
+    if not isinstance(document, dict):
+        return False
+    if document.get("format") != CACHE_FORMAT_VERSION or document.get("version") != __version__:
+        return False
+    entries = document.get("entries")
+    if not isinstance(entries, dict):
+        return False
+    return all(isinstance(entry, _Entry) and isinstance(entry.value, (EnvironmentPackages, SiteDir))
+               for entry in entries.values())
