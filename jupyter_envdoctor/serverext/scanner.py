@@ -10,7 +10,8 @@ time in nanoseconds, size and inode, or "missing"). The watched paths are:
 - for each environment of the last report: its prefix, ``bin`` (``Scripts``),
   ``conda-meta`` and site-packages dirs, so that installing or removing a package or the
   interpreter is seen;
-- the interpreter of each kernel.
+- the interpreter of each kernel;
+- each environment file (environment.yml) that the last report checked.
 
 Other changes are not seen until ``?refresh=1`` or a write through the API: a new venv in a
 folder that is not watched (``~/.virtualenvs``, pyenv, ``.venv`` below the root dir), a
@@ -152,7 +153,7 @@ class SharedScan:
 
 
 def report_paths(report: Report) -> list[str]:
-    """Return the environment folders and interpreters a report used."""
+    """Return the environment folders, interpreters and environment files a report used."""
     paths: list[str] = []
     for env in report.snapshot.environments:
         prefix = env.prefix
@@ -160,6 +161,7 @@ def report_paths(report: Report) -> list[str]:
                   os.path.join(prefix, "conda-meta"), os.path.join(prefix, "Lib", "site-packages")]
         paths += sorted(glob.glob(os.path.join(glob.escape(prefix), "lib", "python*", "site-packages")))
     paths += [k.interpreter for k in report.snapshot.kernels if k.interpreter]
+    paths += [use.file.path for use in report.snapshot.environment_files]
     return paths
 
 
