@@ -187,7 +187,9 @@ class Distribution:
     direct_url: dict[str, Any] | None = None  # parsed direct_url.json
     editable_source: str | None = None  # the source dir of an editable install
     top_level: list[str] = field(default_factory=list)  # importable top-level names it provides
-    requires: list[str] = field(default_factory=list)  # Requires-Dist lines
+    # Requires-Dist lines; empty for a distribution that conda linked and nothing rewrote,
+    # whose METADATA is not read (the conda record's depends describe it).
+    requires: list[str] = field(default_factory=list)
     record_count: int | None = None  # entries in RECORD; None without a RECORD
     missing_files: list[str] = field(default_factory=list)  # RECORD entries not on disk
     local_version: str | None = None  # the "+cpu" part of "2.3.1+cpu"

@@ -7,7 +7,7 @@ import os
 
 from ..model import Environment, EnvironmentPackages, SiteDir
 from .package_cache import PackageCache
-from .packages import add_extra_site_dirs, read_environment_packages, read_site_dir
+from .packages import read_environment_packages, read_site_dir
 
 
 def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir:
@@ -23,22 +23,18 @@ def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir
     return site_dir
 
 
-def cached_environment_packages(cache: PackageCache | None, env: Environment,
-                                extra_site_dirs: list[SiteDir], deep: bool) -> EnvironmentPackages:
-    """Return the env's packages, its own part from the cache while nothing it watches changed."""
+def cached_own_packages(cache: PackageCache | None, env: Environment, deep: bool) -> EnvironmentPackages:
+    """Return the env's own site dirs and conda records, from the cache while nothing it
+    watches changed. Callers may extend the ``site_dirs`` list of the result."""
     if cache is None or deep:
-        return read_environment_packages(env, extra_site_dirs, deep=deep)
+        return read_environment_packages(env, [], deep=deep)
     key = f"env\0{env.kind}\0{env.prefix}\0{env.python_version}"
     cached = cache.get(key)
-    if isinstance(cached, EnvironmentPackages):
-        # The cached object is shared with the cache, so the extras go into a copy.
-        own = dataclasses.replace(cached, site_dirs=list(cached.site_dirs))
-    else:
-        own = read_environment_packages(env, [], deep=False)
-        cache.put(key, own, environment_watch(env, own))
-        own = dataclasses.replace(own, site_dirs=list(own.site_dirs))
-    add_extra_site_dirs(own, extra_site_dirs)
-    return own
+    if not isinstance(cached, EnvironmentPackages):
+        cached = read_environment_packages(env, [], deep=False)
+        cache.put(key, cached, environment_watch(env, cached))
+    # The cached object is shared with the cache, so the extras go into a copy of the list.
+    return dataclasses.replace(cached, site_dirs=list(cached.site_dirs))
 
 
 def site_dir_watch(site_dir: SiteDir) -> list[str]:

@@ -24,6 +24,7 @@ _HISTORY_HEADER = re.compile(r"^==>\s*(.*?)\s*<==\s*$")
 _SPECS_LINE = re.compile(r"^#\s*(update|remove|neutered)\s+specs:\s*(.*)$")
 # The metadata files that identify a Python distribution among a record's files.
 _METADATA_FILE_SUFFIXES = (".dist-info/RECORD", ".dist-info/METADATA", ".egg-info/PKG-INFO")
+_METADATA_SUFFIXES = (*_METADATA_FILE_SUFFIXES, ".egg-info")
 _SITE_DIR_NAMES = ("/site-packages/", "/dist-packages/")
 
 
@@ -155,11 +156,13 @@ def _paths_data(data: dict[str, Any], problems: list[str], deep: bool) -> dict[s
         problems.append(_wrong_type("paths_data", paths_data, "an object with a 'paths' list"))
         return {}
 
+    if not deep:
+        # The python record alone lists thousands of paths, and only these two are hashed.
+        paths = [item for item in paths if isinstance(item, dict)
+                 and str(item.get("_path")).endswith(("/RECORD", "/INSTALLER"))]
     expected = {}
     for item in paths:
         if not isinstance(item, dict) or not isinstance(item.get("_path"), str):
-            continue
-        if not deep and not item["_path"].endswith(("/RECORD", "/INSTALLER")):
             continue
         if item.get("path_type", "hardlink") != "hardlink":
             continue
@@ -176,7 +179,9 @@ def _paths_data(data: dict[str, Any], problems: list[str], deep: bool) -> dict[s
 def _check_files(record: CondaRecord, prefix: str, files: list[str],
                  expected: dict[str, str], deep: bool, written: int) -> None:
     record.file_count = len(files)
-    for path in files:
+    # A comprehension with one suffix test rules out nearly every file before the full test.
+    candidates = [path for path in files if path.endswith(_METADATA_SUFFIXES)]
+    for path in candidates:
         metadata_dir = metadata_dir_of(path)
         if metadata_dir is not None and metadata_dir not in record.metadata_dirs:
             record.metadata_dirs.append(metadata_dir)
@@ -198,7 +203,6 @@ def _check_files(record: CondaRecord, prefix: str, files: list[str],
 
 def metadata_dir_of(path: str) -> str | None:
     """Return the dist-info or egg-info dir that a record's file identifies, else None."""
-    # The suffix test comes first because it rules out nearly every file at the lowest cost.
     if path.endswith(_METADATA_FILE_SUFFIXES):
         metadata_dir = path.rsplit("/", 1)[0]
     elif path.endswith(".egg-info"):

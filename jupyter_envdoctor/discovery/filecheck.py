@@ -16,17 +16,10 @@ def missing_files(base: str, paths: Iterable[str], exhaustive: bool) -> list[str
     NOTE: a single file deleted by hand beside others that remain is found only by an
     exhaustive check (``--deep``).
     """
-    listed = []
-    one_per_directory: dict[str, str] = {}
-    for path in paths:
-        if path.endswith((".pyc", ".pyo")):
-            continue
-        listed.append(path)
-        directory = path.rpartition("/")[0]
-        if directory not in one_per_directory:
-            one_per_directory[directory] = path
-
-    if not exhaustive and all(os.path.lexists(os.path.join(base, path))
-                              for path in one_per_directory.values()):
-        return []
+    listed = [path for path in paths if not path.endswith((".pyc", ".pyo"))]
+    if not exhaustive:
+        # The first listed file of each directory stands for the directory.
+        one_per_directory = {path.rpartition("/")[0]: path for path in reversed(listed)}
+        if all(os.path.lexists(os.path.join(base, path)) for path in one_per_directory.values()):
+            return []
     return [path for path in listed if not os.path.lexists(os.path.join(base, path))]

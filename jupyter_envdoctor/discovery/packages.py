@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+from collections.abc import Collection
 
 from ..model import Distribution, Environment, EnvironmentPackages, SiteDir
 from .condameta import read_conda_meta
@@ -21,10 +22,13 @@ log = logging.getLogger(__name__)
 DEEP_SCAN_VARIABLE = "JUPYTER_ENVDOCTOR_DEEP"
 
 
-def read_site_dir(path: str, kind: str, deep: bool = False) -> SiteDir:
+def read_site_dir(path: str, kind: str, deep: bool = False,
+                  conda_linked: Collection[str] = ()) -> SiteDir:
     """Read the distributions, leftovers and .pth files of one site dir.
 
     With ``deep``, every file each RECORD lists is looked for, not only one per directory.
+    ``conda_linked`` contains the metadata paths that conda installed and no other installer
+    rewrote. Their METADATA is not parsed, because conda's record has what checks use.
     """
     site_dir = SiteDir(path=path, kind=kind)
     try:
@@ -40,7 +44,8 @@ def read_site_dir(path: str, kind: str, deep: bool = False) -> SiteDir:
             # at the end, so these are left only by an interrupted run.
             site_dir.leftovers.append(entry)
         elif entry.endswith((".dist-info", ".egg-info")):
-            dist, records = read_distribution(path, entry, deep)
+            metadata_path = os.path.join(path, entry)
+            dist, records = read_distribution(path, entry, deep, metadata_path in conda_linked)
             site_dir.distributions.append(dist)
             with_records.append((dist, records))
         elif entry.endswith(".egg-link"):
@@ -72,14 +77,26 @@ def read_environment_packages(env: Environment, extra_site_dirs: list[SiteDir], 
     is_conda = env.kind in ("conda", "pixi")
     packages = EnvironmentPackages(environment_id=env.id, deep=deep and is_conda)
 
+    if is_conda:
+        read_conda_meta(env.prefix, packages, deep)
+    conda_linked = _conda_linked_metadata(env.prefix, packages)
     for path in environment_site_dirs(env):
-        packages.site_dirs.append(read_site_dir(path, "env", deep))
+        packages.site_dirs.append(read_site_dir(path, "env", deep, conda_linked))
     add_extra_site_dirs(packages, extra_site_dirs)
 
     if is_conda:
-        read_conda_meta(env.prefix, packages, deep)
         _link_owners(env.prefix, packages)
     return packages
+
+
+def _conda_linked_metadata(prefix: str, packages: EnvironmentPackages) -> set[str]:
+    """Return the metadata dirs that a record owns and that no other installer rewrote."""
+    linked = set()
+    for record in packages.conda_records:
+        for metadata_dir in record.metadata_dirs:
+            if metadata_dir not in record.changed_metadata_dirs:
+                linked.add(os.path.join(prefix, *metadata_dir.split("/")))
+    return linked
 
 
 def resolve_deep(deep: bool | None) -> bool:

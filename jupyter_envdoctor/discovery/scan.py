@@ -7,15 +7,16 @@ import logging
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from string import Template
 from typing import Callable
 
 from packaging.utils import canonicalize_name
 
-from ..model import Environment, Kernel, ServerInfo, SiteDir, Snapshot
+from ..model import Environment, EnvironmentPackages, Kernel, ServerInfo, SiteDir, Snapshot
 from .activation import read_activation
-from .cachedpackages import cached_environment_packages, cached_site_dir
+from .cachedpackages import cached_own_packages, cached_site_dir
 from .envfiles import find_environment_files
 from .environments import find_environments, prefix_of_interpreter
 from .importpaths import classify_import_path
@@ -24,7 +25,7 @@ from .kernelspecs import find_kernels
 from .launchers import substitutes_to_server
 from .nbconda import conda_kernels
 from .package_cache import PackageCache
-from .packages import resolve_deep
+from .packages import add_extra_site_dirs, resolve_deep
 from .server import server_info
 
 log = logging.getLogger(__name__)
@@ -91,20 +92,41 @@ def scan(options: ScanOptions | None = None) -> Snapshot:
     snapshot = Snapshot(server=server, kernels=kernels, environments=environments,
                         registry=registry, problems=problems, root_dir=options.root_dir)
     snapshot.environment_files = find_environment_files(snapshot, options.environment_files)
-    if options.probe:
-        report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
-        _probe_kernels(snapshot, options)
-    report("reading installed packages")
     deep = resolve_deep(options.deep)
     cache = PackageCache(options.cache_dir) if options.use_cache and not deep else None
-    _scan_packages(snapshot, deep, cache)
+    if options.probe:
+        report(f"probing {len({k.interpreter for k in kernels if k.interpreter})} interpreters")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="envdoctor-probes") as pool:
+            # Probes mostly wait for their interpreters, which run on other cores, so the
+            # packages of the envs are read meanwhile.
+            probing = pool.submit(_probe_kernels, snapshot, options)
+            report("reading installed packages")
+            own = _read_own_packages(snapshot, deep, cache)
+            probing.result()
+    else:
+        report("reading installed packages")
+        own = _read_own_packages(snapshot, deep, cache)
+    _scan_packages(snapshot, deep, cache, own)
     if cache is not None:
         cache.save()
     return snapshot
 
 
-def _scan_packages(snapshot: Snapshot, deep: bool, cache: PackageCache | None) -> None:
-    """Classify each kernel's sys.path, then read the packages of every env a kernel uses."""
+def _read_own_packages(snapshot: Snapshot, deep: bool,
+                       cache: PackageCache | None) -> dict[str, EnvironmentPackages]:
+    """Read the own packages of the envs that a kernel runs or an environment file describes."""
+    described = {use.environment_id for use in snapshot.environment_files}
+    return {env.id: cached_own_packages(cache, env, deep) for env in snapshot.environments
+            if env.kernels or env.id in described}
+
+
+def _scan_packages(snapshot: Snapshot, deep: bool, cache: PackageCache | None,
+                   own: dict[str, EnvironmentPackages]) -> None:
+    """Classify each kernel's sys.path, then add its extra site dirs to its env's packages.
+
+    ``own`` has the packages read while the probes ran; an env that only a hidden kernel's
+    extra site dirs bring in is read here.
+    """
     extra: dict[str, dict[str, SiteDir]] = {}
     for kernel in snapshot.kernels:
         kernel.import_path = classify_import_path(kernel, snapshot.server)
@@ -115,11 +137,13 @@ def _scan_packages(snapshot: Snapshot, deep: bool, cache: PackageCache | None) -
                 site_dirs = extra.setdefault(kernel.environment_id, {})
                 if entry.path not in site_dirs:
                     site_dirs[entry.path] = cached_site_dir(cache, entry.path, entry.kind)
-    described = {use.environment_id for use in snapshot.environment_files}
     for env in snapshot.environments:
-        if env.kernels or env.id in extra or env.id in described:
-            extras = list(extra.get(env.id, {}).values())
-            snapshot.packages[env.id] = cached_environment_packages(cache, env, extras, deep)
+        packages = own.get(env.id)
+        if packages is None and env.id in extra:
+            packages = cached_own_packages(cache, env, deep)
+        if packages is not None:
+            add_extra_site_dirs(packages, list(extra.get(env.id, {}).values()))
+            snapshot.packages[env.id] = packages
 
 
 def distribution_names(prefix: str) -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import itertools
 import os
+from collections import Counter
 from collections.abc import Sequence
+from operator import itemgetter
 
 from ..model import Distribution
 from .condameta import file_digest
@@ -45,10 +47,13 @@ def link_shared_files(site_dir: str, entries: Sequence[tuple[Distribution, list[
 def _shared_paths(site_dir: str,
                   entries: Sequence[tuple[Distribution, list[RecordEntry]]]) -> dict[int, set[str]]:
     """Return, for each distribution index, the module files another RECORD also lists."""
+    # Counting in C first keeps the Python loop below to the few paths listed twice.
+    counts = Counter(map(itemgetter(0), itertools.chain.from_iterable(r for _, r in entries)))
     owners: dict[str, dict[int, str | None]] = {}
     for index, (_, records) in enumerate(entries):
         for record in records:
-            owners.setdefault(record.path, {})[index] = record.sha256
+            if counts[record.path] > 1:
+                owners.setdefault(record.path, {})[index] = record.sha256
 
     shared: dict[int, set[str]] = {}
     namespace_inits: dict[str, bool] = {}
