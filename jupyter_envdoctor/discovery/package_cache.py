@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from typing import Union
 
 import platformdirs
 
 from .._version import __version__
+from ..atomicfile import write_atomic
 from ..model import EnvironmentPackages, SiteDir
 from .stamps import Stamp, stamp
 
@@ -91,23 +91,12 @@ class PackageCache:
             return
         document = {"format": CACHE_FORMAT_VERSION, "version": __version__, "entries": self._kept}
         try:
-            self._write_atomically(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+            # Mode 0600: only the owner may read the file or replace it.
+            write_atomic(self.path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
         except OSError as error:
             logger.warning("cannot write package cache %s: %s", self.path, error)
             return
         self._changed = False
-
-    def _write_atomically(self, data: bytes) -> None:
-        os.makedirs(self.directory, exist_ok=True)
-        # mkstemp creates the file with mode 0600, so only its owner can read or replace it.
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".packages-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
 
     def _load(self) -> dict[str, _Entry]:
         if self._stored is None:

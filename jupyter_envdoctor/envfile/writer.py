@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from ..atomicfile import write_atomic
 from ..model import EnvironmentFileEntry
 from .condaspec import InvalidSpecError, parse_conda_spec
 from .export import ExportedEnvironment, ExportLine
@@ -139,18 +139,7 @@ def _dump(document: CommentedMap) -> str:
 def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder and a rename,
     so a reader sees the old file or the new one, never a part."""
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = _mode_of(path)
-    handle, temporary = tempfile.mkstemp(prefix=".envdoctor-", suffix=".yml", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(os.path.abspath(path), text.encode("utf-8"), _mode_of(path))
 
 
 def _mode_of(path: str) -> int:

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 
+from ..atomicfile import write_atomic
 from .plan import FileChange, FixError, PlannedFix
 
 log = logging.getLogger(__name__)
@@ -140,24 +140,6 @@ def _make_change(change: FileChange) -> None:
             os.unlink(change.path)
         return
     write_atomic(change.path, change.after, change.mode)
-
-
-def write_atomic(path: str, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".envdoctor-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _restore(run_folder: str, records: list[dict[str, Any]]) -> None:
