@@ -20,7 +20,7 @@ from conda_envs import CondaEnv, CondaEnvBuilder, Dist, Package, pip_install_lik
 from jupyter_setup import JupyterHome, doctor
 
 from jupyter_envdoctor.discovery import cachedpackages
-from jupyter_envdoctor.discovery.package_cache import CACHE_FILE_NAME, PackageCache
+from jupyter_envdoctor.discovery.package_cache import CACHE_FILE_NAME, SCHEMA, PackageCache
 from jupyter_envdoctor.model import Finding, Snapshot, environment_id
 
 LAUNCHER = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -254,6 +254,48 @@ def test_bad_cache_file_is_rebuilt(machine: JupyterHome, conda_env: CondaEnv, tm
 
     entries = PackageCache(str(cache_dir))._load()
     assert any(str(conda_env.prefix) in key for key in entries)
+
+
+def drop_a_field(document: dict[str, Any]) -> None:
+    # As a cache left by a checkout whose model had one field fewer, under the same version.
+    for entry in document["entries"].values():
+        if hasattr(entry.value, "pinned"):
+            del entry.value.pinned
+
+
+def stamps_not_a_map(document: dict[str, Any]) -> None:
+    for entry in document["entries"].values():
+        entry.stamps = "not a map"
+
+
+def other_schema(document: dict[str, Any]) -> None:
+    document["schema"] = "0" * 16
+
+
+CHANGED_DOCUMENTS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "field missing": drop_a_field,
+    "stamps not a map": stamps_not_a_map,
+    "other schema": other_schema,
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGED_DOCUMENTS))
+def test_changed_cache_file_is_rebuilt(machine: JupyterHome, conda_env: CondaEnv, tmp_path: Path,
+                                       change: str) -> None:
+    cache_dir = tmp_path / "cache"
+    cached_doctor(machine, cache_dir)
+    cache_file = cache_dir / CACHE_FILE_NAME
+    with open(cache_file, "rb") as file:
+        document = pickle.load(file)
+    CHANGED_DOCUMENTS[change](document)
+    cache_file.write_bytes(pickle.dumps(document))
+
+    assert_same_as_fresh(machine, cache_dir)
+
+    with open(cache_file, "rb") as file:
+        rebuilt = pickle.load(file)
+    assert rebuilt["schema"] == SCHEMA
+    assert all(isinstance(entry.stamps, dict) for entry in rebuilt["entries"].values())
 
 
 def cli_environ(machine: JupyterHome, cache_home: Path) -> dict[str, str]:

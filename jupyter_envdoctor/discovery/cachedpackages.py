@@ -7,7 +7,8 @@ import os
 
 from ..model import Environment, EnvironmentPackages, SiteDir
 from .package_cache import PackageCache
-from .packages import read_environment_packages, read_site_dir
+from .packages import environment_site_dirs, read_environment_packages, read_site_dir
+from .stamps import stamp
 
 
 def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir:
@@ -18,8 +19,9 @@ def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir
     cached = cache.get(key)
     if isinstance(cached, SiteDir):
         return cached
+    before = {path: stamp(path)}
     site_dir = read_site_dir(path, kind)
-    cache.put(key, site_dir, site_dir_watch(site_dir))
+    cache.put(key, site_dir, site_dir_watch(site_dir), before)
     return site_dir
 
 
@@ -31,8 +33,9 @@ def cached_own_packages(cache: PackageCache | None, env: Environment, deep: bool
     key = f"env\0{env.kind}\0{env.prefix}\0{env.python_version}"
     cached = cache.get(key)
     if not isinstance(cached, EnvironmentPackages):
+        before = {path: stamp(path) for path in _environment_dirs(env)}
         cached = read_environment_packages(env, [], deep=False)
-        cache.put(key, cached, environment_watch(env, cached))
+        cache.put(key, cached, environment_watch(env, cached), before)
     # The cached object is shared with the cache, so the extras go into a copy of the list.
     return dataclasses.replace(cached, site_dirs=list(cached.site_dirs))
 
@@ -52,11 +55,19 @@ def site_dir_watch(site_dir: SiteDir) -> list[str]:
 
 def environment_watch(env: Environment, packages: EnvironmentPackages) -> list[str]:
     """Return the paths whose stamps change when the env's own packages or records change."""
+    paths = _environment_dirs(env)
+    for site_dir in packages.site_dirs:
+        paths += site_dir_watch(site_dir)
+    return paths
+
+
+def _environment_dirs(env: Environment) -> list[str]:
+    """Return the env's own site dirs, and the dirs and files whose change adds or removes one
+    of them or a conda record."""
     prefix = env.prefix
     # Adding or removing lib/pythonX.Y changes which site dirs are read.
     paths = [os.path.join(prefix, "lib"), os.path.join(prefix, "Lib", "site-packages")]
-    for site_dir in packages.site_dirs:
-        paths += site_dir_watch(site_dir)
+    paths += environment_site_dirs(env)
     if env.kind in ("conda", "pixi"):
         conda_meta = os.path.join(prefix, "conda-meta")
         # conda appends to history in every transaction; rattler adds and removes records.

@@ -13,12 +13,15 @@ reads everything again. Deep scans never use the cache.
 The file is a pickle, as parso's cache is, because turning the entries into JSON costs several
 times as long (about 9x for writing one site dir of 112 distributions, measured with
 dataclasses.asdict and json.dumps against pickle.dumps). It lives in the user's own cache dir
-and is written with mode 0600. A file of another format or package version, or one that fails
-to load, is ignored and replaced.
+and is written with mode 0600. A file is ignored and replaced when it fails to load, or when
+its format, package version or schema differs. The schema is a hash of the fields of the
+cached classes, so a checkout whose model changed without a new version still rebuilds it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import os
 import pickle
@@ -29,7 +32,7 @@ import platformdirs
 
 from .._version import __version__
 from ..atomicfile import write_atomic
-from ..model import EnvironmentPackages, SiteDir
+from ..model import CondaRecord, Distribution, EnvironmentPackages, HistoryBlock, SiteDir
 from .stamps import Stamp, stamp
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,17 @@ CACHE_FORMAT_VERSION = 2
 CACHE_FILE_NAME = "packages.pickle"
 
 CachedValue = Union[EnvironmentPackages, SiteDir]
+_CACHED_CLASSES = (EnvironmentPackages, SiteDir, Distribution, CondaRecord, HistoryBlock)
+
+
+def _schema() -> str:
+    """Return a hash of the names and types of the cached classes' fields."""
+    text = repr([(cls.__name__, [(f.name, str(f.type)) for f in dataclasses.fields(cls)])
+                 for cls in _CACHED_CLASSES])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+SCHEMA = _schema()
 
 
 @dataclass
@@ -80,16 +94,24 @@ class PackageCache:
         self._kept[key] = entry
         return entry.value
 
-    def put(self, key: str, value: CachedValue, watched: list[str]) -> None:
-        """Store ``value`` with the stamps that ``watched`` paths have now."""
-        self._kept[key] = _Entry({path: stamp(path) for path in watched}, value)
+    def put(self, key: str, value: CachedValue, watched: list[str],
+            before: dict[str, Stamp] | None = None) -> None:
+        """Store ``value`` with the stamps that ``watched`` paths have now.
+
+        ``before`` has stamps taken before the read. They replace the stamps taken now, so that
+        a change made during the read shows as a change at the next scan.
+        """
+        before = before or {}
+        stamps = {path: before[path] if path in before else stamp(path) for path in watched}
+        self._kept[key] = _Entry(stamps, value)
         self._changed = True
 
     def save(self) -> None:
         """Write the kept entries atomically; a failure is logged and leaves the old file."""
         if not self._changed and self._stored is not None and self._kept.keys() == self._stored.keys():
             return
-        document = {"format": CACHE_FORMAT_VERSION, "version": __version__, "entries": self._kept}
+        document = {"format": CACHE_FORMAT_VERSION, "version": __version__, "schema": SCHEMA,
+                    "entries": self._kept}
         try:
             # Mode 0600: only the owner may read the file or replace it.
             write_atomic(self.path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), 0o600)
@@ -124,10 +146,21 @@ class PackageCache:
 def _is_current(document: object) -> bool:
     if not isinstance(document, dict):
         return False
-    if document.get("format") != CACHE_FORMAT_VERSION or document.get("version") != __version__:
+    if (document.get("format"), document.get("version"), document.get("schema")) != (
+            CACHE_FORMAT_VERSION, __version__, SCHEMA):
         return False
     entries = document.get("entries")
     if not isinstance(entries, dict):
         return False
-    return all(isinstance(entry, _Entry) and isinstance(entry.value, (EnvironmentPackages, SiteDir))
-               for entry in entries.values())
+    return all(_is_valid_entry(entry) for entry in entries.values())
+
+
+def _is_valid_entry(entry: object) -> bool:
+    # Only the outer objects are checked, which is cheap; the schema hash covers the rest.
+    if not isinstance(entry, _Entry) or not isinstance(entry.stamps, dict):
+        return False
+    value = entry.value
+    if not isinstance(value, (EnvironmentPackages, SiteDir)):
+        return False
+    names = {field.name for field in dataclasses.fields(value)}
+    return vars(value).keys() == names
