@@ -2,7 +2,8 @@
 
 The machine has conda envs with realistic conda-meta records, venvs, kernel specs and the
 usual faults, all below one root dir. ROOT/env.json holds the variables that make the
-doctor see only that machine; ROOT/machine.json lists what was planted.
+doctor see only that machine; ROOT/machine.json lists what was planted, and which faults
+were skipped because they do not fit the sizes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from machine import Sizes, build_machine
+from machine.plan import MINIMUM, check_sizes
 
 
 def default_root() -> Path:
@@ -36,7 +38,12 @@ DEFAULT_ROOT = default_root()
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = Sizes()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Minimum sizes: " + ", ".join(f"--{name.replace('_', '-')} {value}"
+                                             for name, value in MINIMUM.items())
+        + ". Faults that need more envs, venvs, distributions or kernel specs than given are "
+          "skipped, and ROOT/machine.json lists them under skipped_faults.")
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT,
                         help=f"dir to write the machine to (default {DEFAULT_ROOT})")
     parser.add_argument("--envs", type=int, default=defaults.envs,
@@ -53,7 +60,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seed of every random choice (default %(default)s)")
     parser.add_argument("--force", action="store_true",
                         help="replace a machine that --root holds already")
-    return parser.parse_args(argv)
+    arguments = parser.parse_args(argv)
+    problems = check_sizes(arguments)
+    if problems:
+        parser.error("; ".join(problems))
+    return arguments
 
 
 def prepare_root(root: Path, force: bool) -> None:
@@ -72,11 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     sizes = Sizes(envs=arguments.envs, dists=arguments.dists, venvs=arguments.venvs,
                   venv_dists=arguments.venv_dists, kernels=arguments.kernels, seed=arguments.seed)
-    try:
-        sizes.check()
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     prepare_root(arguments.root, arguments.force)
     build_machine(arguments.root, sizes)
     return 0

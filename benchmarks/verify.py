@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     manifest = json.loads((arguments.root / "machine.json").read_text())
     problems, counts = compare(json.loads(arguments.report.read_text()), manifest)
     print("findings per code:", ", ".join(f"{code} {n}" for code, n in counts.items()))
+    skipped = manifest.get("skipped_faults", {})
+    if skipped:
+        print(f"not planted at these sizes, so not checked: {', '.join(skipped)}")
     for problem in problems:
         print(f"problem: {problem}")
     return 1 if problems else 0

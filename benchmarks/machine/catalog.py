@@ -37,6 +37,7 @@ _KNOWN = (
 )
 # Projects every environment has, in dependency order: the tools and a kernel's needs.
 FOUNDATION_SIZE = len(_KNOWN)
+_FOUNDATION_NAMES = tuple(entry[0] for entry in _KNOWN)
 # The module file counts above are about what the real wheels install; the generator writes
 # half as many, so that the default machine (about 400,000 files) is written in under a
 # minute. NOTE: the doctor checks that every RECORD path exists, so a machine with the full
@@ -189,6 +190,11 @@ def _project(rng: random.Random, name: str, conda_name: str, modules: tuple[str,
 def _requirement(project: Project) -> str:
     major = project.version.split(".")[0]
     return project.name if major == "0" else f"{project.name}>={major}.0"
+
+
+def foundation_count(name: str) -> int:
+    """Return the smallest project count whose choose_projects() result has foundation project ``name``."""
+    return _FOUNDATION_NAMES.index(name) + 1
 
 
 def choose_projects(catalog: list[Project], count: int, rng: random.Random) -> list[Project]:

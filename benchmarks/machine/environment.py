@@ -35,6 +35,9 @@ class BuiltEnvironment:
         package = self.packages[conda_name]
         return self.conda_meta / f"{package.dist_name}.json"
 
+    def has_project(self, name: str) -> bool:
+        return any(project.name == name for project in self.projects)
+
     def project(self, name: str) -> Project:
         """Return the installed project called ``name``; raise KeyError when it is not there."""
         for project in self.projects:
