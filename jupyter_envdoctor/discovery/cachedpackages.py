@@ -11,10 +11,10 @@ from .packages import environment_site_dirs, read_environment_packages, read_sit
 from .stamps import stamp
 
 
-def cached_site_dir(cache: PackageCache | None, path: str, kind: str) -> SiteDir:
+def cached_site_dir(cache: PackageCache | None, path: str, kind: str, deep: bool) -> SiteDir:
     """Return the SiteDir of ``path``, from the cache while nothing it watches changed."""
-    if cache is None:
-        return read_site_dir(path, kind)
+    if cache is None or deep:
+        return read_site_dir(path, kind, deep)
     key = f"site\0{kind}\0{path}"
     cached = cache.get(key)
     if isinstance(cached, SiteDir):

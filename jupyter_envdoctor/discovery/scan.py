@@ -136,7 +136,7 @@ def _scan_packages(snapshot: Snapshot, deep: bool, cache: PackageCache | None,
             if entry.kind in ("user", "pythonpath", "pth") and entry.exists:
                 site_dirs = extra.setdefault(kernel.environment_id, {})
                 if entry.path not in site_dirs:
-                    site_dirs[entry.path] = cached_site_dir(cache, entry.path, entry.kind)
+                    site_dirs[entry.path] = cached_site_dir(cache, entry.path, entry.kind, deep)
     for env in snapshot.environments:
         packages = own.get(env.id)
         if packages is None and env.id in extra:
