@@ -310,11 +310,13 @@ def _read_record(meta: importlib.metadata.PathDistribution, dist: Distribution,
         return []
 
     text = _read_text(meta, "RECORD", problems)
+    if text is None:
+        return []
     try:
         # PathDistribution.files gives the same rows, but building a PackagePath for each
         # costs about five times as much as the CSV parsing (77 ms against 15 ms for the
         # 18,834 rows of one venv with 112 distributions).
-        records = [_record_entry(row) for row in csv.reader((text or "").splitlines()) if row]
+        records = [_record_entry(row) for row in csv.reader(text.splitlines()) if row]
     except (ValueError, csv.Error) as error:
         problems.append(f"invalid RECORD: {error}")
         return []
