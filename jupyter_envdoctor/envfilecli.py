@@ -16,7 +16,7 @@ from traitlets import Dict as DictTrait
 from .checks import exit_code
 from .checks.envfiles import compare_file
 from .checks.packageview import PackageView
-from .cli import EnvDoctorBase, _common_aliases, _common_flags, _usage_error
+from .cli import ALL_CODES, EnvDoctorBase, _common_aliases, _common_flags, _usage_error
 from .config import EnvDoctor
 from .discovery.envfiles import environments_named
 from .discovery.packages import read_environment_packages
@@ -27,7 +27,9 @@ from .envfile.writer import render, render_update, write_atomically
 from .model import SEVERITY_ORDER, Environment, EnvironmentFileUse, Finding, Snapshot
 from .report import SCHEMA_VERSION, environment_json, finding_json, findings_text, plural
 
-_file_flags = {k: v for k, v in _common_flags.items() if k not in ("no-probe", "no-cache")}
+# export and check never start an interpreter, so --no-probe changes nothing there, and
+# --no-cache makes them read every dist-info and conda record again.
+_file_flags = dict(_common_flags)
 
 
 class EnvironmentFileApp(EnvDoctorBase):
@@ -43,6 +45,15 @@ class EnvironmentFileApp(EnvDoctorBase):
         if os.path.isdir(folder):
             options.extra_env_dirs = [*options.extra_env_dirs, os.path.abspath(folder)]
         return scan(options)
+
+    def warn_unknown_codes(self) -> set[str]:
+        """Return the codes of --ignore in upper case, warning about unknown ones as the
+        report does."""
+        ignored = {code.upper() for code in EnvDoctor(parent=self).ignore}
+        for code in sorted(ignored - ALL_CODES):
+            print(f"jupyter envdoctor: warning: ignoring unknown finding code {code}",
+                  file=sys.stderr)
+        return ignored
 
     def package_view(self, snapshot: Snapshot, env: Environment) -> PackageView:
         packages = snapshot.packages.get(env.id)
@@ -62,6 +73,10 @@ def find_environment(snapshot: Snapshot, key: str) -> Environment:
     if found:
         _usage_error(f"{key!r} names several environments: "
                      + ", ".join(e.prefix for e in found) + "; give the prefix")
+    folder = os.path.expanduser(key)
+    if os.path.isdir(folder):
+        _usage_error(f"{os.path.abspath(folder)} is a folder but not a Python environment: it "
+                     "has no conda-meta/history, no pyvenv.cfg and no lib/pythonX.Y/os.py")
     names = sorted({e.name for e in snapshot.environments if e.kind != "system"})
     _usage_error(f"no environment or kernel named {key!r}; give a prefix, or one of: "
                  + (", ".join(names) or "(no environments found)"))
@@ -77,11 +92,11 @@ class ExportApp(EnvironmentFileApp):
     specs you asked for (conda-meta/history). Without -o the file goes to stdout. An existing
     file is only rewritten with --force, and then keeps its comments, its other keys and the
     place of each package it already listed."""
-    examples = """
-    jupyter envdoctor export myenv -o environment.yml
-    jupyter envdoctor export python3 --from-history
-    jupyter envdoctor export ~/miniconda3/envs/myenv -o environment.yml --force
-    """
+    # traitlets indents every line of the examples by the same amount.
+    examples = """jupyter envdoctor export myenv -o environment.yml
+jupyter envdoctor export python3 --from-history
+jupyter envdoctor export ~/miniconda3/envs/myenv -o environment.yml --force
+"""
     output = Unicode("", config=True, help="File to write (default: stdout).")
     from_history = Bool(False, config=True,
                         help="Write the conda specs you asked for instead of pinned builds.")
@@ -99,6 +114,9 @@ class ExportApp(EnvironmentFileApp):
         if len(self.extra_args) != 1:
             _usage_error("expected one environment, as in `jupyter envdoctor export myenv`")
         output = os.path.abspath(os.path.expanduser(self.output)) if self.output else None
+        if output is not None and os.path.isdir(output):
+            _usage_error(f"{output} is a directory; give the file to write with -o, "
+                         f"such as {os.path.join(output, 'environment.yml')}")
         if output is not None and os.path.exists(output) and not self.force:
             _usage_error(f"{output} exists; pass --force to rewrite it (its comments are kept)")
         if output is not None and not os.path.isdir(os.path.dirname(output)):
@@ -106,9 +124,14 @@ class ExportApp(EnvironmentFileApp):
 
         snapshot = self.scan_files(self.extra_args[0])
         env = find_environment(snapshot, self.extra_args[0])
+        self.warn_unknown_codes()
         view = self.package_view(snapshot, env)
+        # Without -o the output may go anywhere, so local paths are written absolute.
         exported = export_environment(view, from_history=self.from_history,
-                                      file_dir=os.path.dirname(output) if output else os.getcwd())
+                                      file_dir=os.path.dirname(output) if output else None)
+        if not _findable_by_name(snapshot, env):
+            # `check --spec` and the report find the environment again by this prefix.
+            exported.prefix = env.prefix
         if self.from_history and view.is_conda and not exported.conda:
             print(f"jupyter envdoctor: warning: {env.prefix}/conda-meta/history names no specs "
                   "of installed packages", file=sys.stderr)
@@ -118,19 +141,22 @@ class ExportApp(EnvironmentFileApp):
             return
         text = render(exported)
         if os.path.exists(output):
-            text = self._updated_text(output, exported)
+            notes: list[str] = []
+            text = self._updated_text(output, exported, notes)
+            for note in notes:
+                print(f"jupyter envdoctor: note: {note}", file=sys.stderr)
         write_atomically(output, text)
         print(f"Wrote {output}: {plural(len(exported.conda), 'conda spec')} and "
               f"{plural(len(exported.pip), 'pip requirement')}.", file=sys.stderr)
 
-    def _updated_text(self, output: str, exported: ExportedEnvironment) -> str:
+    def _updated_text(self, output: str, exported: ExportedEnvironment, notes: list[str]) -> str:
         try:
             with open(output, encoding="utf-8") as stream:
                 existing = stream.read()
         except (OSError, UnicodeDecodeError) as error:
             _usage_error(f"cannot read {output} to keep its comments: {error}")
         try:
-            return render_update(existing, exported)
+            return render_update(existing, exported, notes, output)
         except ValueError as error:
             _usage_error(f"{output} cannot be updated, because {error}; "
                          "delete it or choose another file with -o")
@@ -144,11 +170,10 @@ class CheckApp(EnvironmentFileApp):
     packages you installed that the file does not list (conda and pip separately); packages
     listed in the wrong section; and a pip section without pip. Exit codes: 0 the file matches
     (or only info), 1 warnings, 2 errors, 3 bad arguments or a missing file."""
-    examples = """
-    jupyter envdoctor check --spec environment.yml              # the env the file names
-    jupyter envdoctor check --spec environment.yml --env python3
-    jupyter envdoctor check --spec environment.yml --json
-    """
+    examples = """jupyter envdoctor check --spec environment.yml  # the env the file names
+jupyter envdoctor check --spec environment.yml --env python3
+jupyter envdoctor check --spec environment.yml --json
+"""
     spec = Unicode("", config=True, help="The environment.yml to check.")
     env = Unicode("", config=True,
                   help="Environment prefix, environment name or kernel name (default: the "
@@ -163,11 +188,17 @@ class CheckApp(EnvironmentFileApp):
             _usage_error("name the environment file with --spec, as in "
                          "`jupyter envdoctor check --spec environment.yml`")
         path = os.path.abspath(os.path.expanduser(self.spec))
+        if os.path.isdir(path):
+            _usage_error(f"{path} is a directory; give the environment file itself with --spec, "
+                         f"such as {os.path.join(path, 'environment.yml')}")
         if not os.path.isfile(path):
             _usage_error(f"environment file {path} not found")
 
         env_file = read_environment_file(path)
         key = self.env or env_file.prefix or env_file.name
+        if not key and env_file.error is not None:
+            # The S600 message; without an environment there is nothing else to report.
+            _usage_error(f"environment file {path} cannot be used: {env_file.error}")
         if not key:
             _usage_error(f"{path} has no name or prefix; name the environment with --env")
         snapshot = self.scan_files(key)
@@ -175,7 +206,7 @@ class CheckApp(EnvironmentFileApp):
         view = self.package_view(snapshot, env)
 
         use = EnvironmentFileUse(env_file, env.id, list(env.kernels), "command line")
-        ignored = {code.upper() for code in EnvDoctor(parent=self).ignore}
+        ignored = self.warn_unknown_codes()
         findings = [f for f in compare_file(use, view) if f.code not in ignored]
         findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.code, f.title))
         if self.json:
@@ -184,6 +215,17 @@ class CheckApp(EnvironmentFileApp):
             print(f"Environment file: {path}\nEnvironment: {env.prefix} ({env.kind})\n")
             print("\n".join(findings_text(findings, False)))
         sys.exit(exit_code(findings))
+
+
+def _findable_by_name(snapshot: Snapshot, env: Environment) -> bool:
+    """Tell whether a scan without the export's folder finds ``env`` by its name alone.
+
+    An environment found only because its prefix was given (``extra_dirs``), or whose name
+    several environments share, needs `prefix:` in the file.
+    """
+    if set(env.found_by) <= {"extra_dirs"}:
+        return False
+    return [e.prefix for e in snapshot.environments if e.name == env.name] == [env.prefix]
 
 
 def check_json(path: str, env: Environment, findings: list[Finding]) -> dict[str, object]:

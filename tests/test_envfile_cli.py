@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conda_envs import CondaEnvBuilder
+from conda_envs import CondaEnvBuilder, find_python
 from conda_pip import build_wheel
 from envfile_setup import SciEnv, sci_env
 from jupyter_setup import JupyterHome
@@ -53,6 +53,7 @@ def test_export_then_check_is_clean(machine: JupyterHome, sci: SciEnv) -> None:
     assert exported.error is None
     assert exported.problems == []
     assert exported.name == "sci"
+    assert exported.prefix is None  # environments.txt lists it, so its name finds it
     assert exported.channels == [sci.channel_url]
     assert sorted(e.text for e in exported.conda) == [
         "numpy=1.26.4=py311_mkl_0", f"pip={_pip_version(sci)}=pyh_0",
@@ -135,10 +136,13 @@ def test_force_keeps_comments(machine: JupyterHome, sci: SciEnv) -> None:
     assert status == 0, err
     rewritten = spec.read_text()
     assert rewritten.startswith("# The team's science env\nname: sci  # the env name\n")
-    # ruamel.yaml keeps a comment's column, or one space after a longer line.
-    assert "  - numpy=1.26.4=py311_mkl_0 # keep below 2\n" in rewritten
+    # A comment keeps its column, or moves to two spaces after a longer line.
+    assert "  - numpy=1.26.4=py311_mkl_0  # keep below 2\n" in rewritten
     assert "scipy" not in rewritten
-    assert "      - requests==2.31.0 # http\n" in rewritten
+    assert "note: dropped 'scipy' (not installed)" in err
+    assert "      - requests==2.31.0  # http\n" in rewritten
+    # The exported channel comes first, because the pinned builds come from it.
+    assert f"channels:\n  - {sci.channel_url}\n  - conda-forge\n" in rewritten
     assert rewritten.endswith("variables:\n  OMP_NUM_THREADS: \"1\"\n")
     assert envdoctor("check", "--spec", str(spec))[0] == 0
 
@@ -208,8 +212,7 @@ def test_bad_file_findings(machine: JupyterHome, sci: SciEnv) -> None:
         f"{spec}, line 5: invalid conda match spec 'numpy>=>1': unable to parse version spec: >=>1",
         (f"{spec}, line 6: dependency 3.11 is a number, expected a match spec string such as "
          "'numpy=1.26'; quote values that YAML reads as numbers"),
-        (f"{spec}, line 11: requirements file {folder / 'missing.txt'} (named on line 11 of "
-         "environment.yml) not found"),
+        f"{spec}, line 11: requirements file {folder / 'missing.txt'} not found",
     ])
     assert len(pip_error) == 1
     assert pip_error[0].startswith(
@@ -323,3 +326,160 @@ def test_export_editable_install(machine: JupyterHome) -> None:
     assert status == 2
     assert "ERROR   S604 " in out
     assert "is not installed" in out
+
+
+def test_export_unlisted_venv_writes_prefix(machine: JupyterHome, tmp_path: Path) -> None:
+    python = machine.venv("plain", location=machine.root / "elsewhere" / "plain")
+    build_wheel(tmp_path / "wheels", "alpha", "1.0", {"alpha/__init__.py": ""})
+    machine.uv_install(python, "--no-index", "--find-links", str(tmp_path / "wheels"), "alpha")
+    prefix = python.parent.parent
+    spec = machine.home / "proj" / "environment.yml"
+    spec.parent.mkdir()
+    assert envdoctor("export", "plain")[0] == 3  # no registry lists it
+
+    status, _, err = envdoctor("export", str(prefix), "-o", str(spec))
+
+    assert status == 0, err
+    assert spec.read_text().endswith(f"prefix: {prefix}\n")
+    status, out, err = envdoctor("check", "--spec", str(spec))
+    assert (status, err) == (0, ""), out
+    assert f"Environment: {prefix} (venv)" in out
+
+    # The report finds the environment of a configured file by its prefix too.
+    spec.write_text(spec.read_text().replace("      - alpha==1.0\n", "      - alpha==2.0\n"))
+    config = machine.home / ".jupyter" / "jupyter_envdoctor_config.json"
+    config.parent.mkdir()
+    config.write_text(json.dumps({"EnvDoctor": {"environment_files": {str(prefix): str(spec)}}}))
+    status, out, _ = envdoctor("--json", "--no-probe")
+    report = json.loads(out)
+    assert [p for p in report["problems"] if "environment_files" in p] == []
+    envfile = [f for f in report["findings"] if f["code"].startswith("S")]
+    assert [f["code"] for f in envfile] == ["S604"]
+    assert envfile[0]["evidence"]["prefix"] == str(prefix)
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"name: sci\ndependencies: [numpy\n", "invalid YAML at line 3 column 1"),
+        (b"", "the file is empty"),
+        (b"- numpy\n", "expected a mapping with the keys name, channels and dependencies"),
+        (b"name: sci\xff\n", "the file is not UTF-8 text"),
+    ],
+)
+def test_check_unusable_file_without_env(machine: JupyterHome, content: bytes,
+                                         error: str) -> None:
+    spec = machine.home / "environment.yml"
+    spec.write_bytes(content)
+
+    status, out, err = envdoctor("check", "--spec", str(spec))
+
+    assert (status, out) == (3, "")
+    assert f"error: environment file {spec} cannot be used: {error}" in err
+    assert "has no name or prefix" not in err
+
+
+def test_force_keeps_what_user_wrote(machine: JupyterHome, sci: SciEnv) -> None:
+    folder = machine.home / "proj"
+    folder.mkdir()
+    (folder / "req.txt").write_text("idna==3.6\n")
+    spec = folder / "environment.yml"
+    spec.write_text(
+        "name: sci\nchannels:\n  - conda-forge  # main channel\ndependencies:\n"
+        "  - numpy=1.26.4=py311_mkl_0  # the MKL build\n  - scipy\n  - pip\n  - pip:\n"
+        "      - -r req.txt\n      - --index-url https://example.invalid/simple\n"
+        "      - requests[socks]>=2; python_version >= '3.8'  # http\n"
+        "      - pywin32==306; sys_platform == 'win32'\n      - flask\n")
+    sci.pip_install("numpy", "2.0.0")
+
+    status, _, err = envdoctor("export", "sci", "-o", str(spec), "--force")
+
+    assert status == 0, err
+    text = spec.read_text()
+    assert f"channels:\n  - {sci.channel_url}\n  - conda-forge  # main channel\n" in text
+    assert ("      - numpy==2.0.0  # the MKL build; pip replaced conda's numpy 1.26.4 "
+            "py311_mkl_0\n") in text
+    assert "      - -r req.txt\n      - --index-url https://example.invalid/simple\n" in text
+    assert '      - requests[socks]==2.31.0; python_version >= "3.8"  # http\n' in text
+    assert "      - pywin32==306; sys_platform == 'win32'\n" in text
+    assert "idna" not in text  # req.txt lists it
+    for dropped in ("scipy", "flask"):
+        assert dropped not in text
+        assert f"note: dropped '{dropped}' (not installed)" in err
+    assert "note: kept channel 'conda-forge', which no installed package came from" in err
+    assert "note: kept the -r lines of the pip section" in err
+
+
+def test_directory_as_file(machine: JupyterHome, sci: SciEnv) -> None:
+    folder = machine.home / "adir"
+    folder.mkdir()
+
+    for args, message in [
+        (["check", "--spec", str(folder)], f"{folder} is a directory; give the environment file"),
+        (["export", "sci", "-o", str(folder)], f"{folder} is a directory; give the file to write"),
+        (["export", "sci", "-o", str(folder), "--force"], f"{folder} is a directory"),
+        (["export", str(folder)], f"{folder} is a folder but not a Python environment"),
+    ]:
+        status, _, err = envdoctor(*args)
+        assert status == 3, (args, err)
+        assert message in err, (args, err)
+
+
+def test_common_options_accepted(machine: JupyterHome, sci: SciEnv) -> None:
+    spec = machine.home / "environment.yml"
+    assert envdoctor("export", "sci", "--no-cache", "--no-probe", "-o", str(spec))[0] == 0
+
+    status, out, err = envdoctor("check", "--spec", str(spec), "--no-cache", "--no-probe",
+                                 "--ignore=S999", "--ignore=s607")
+
+    assert status == 0, err
+    assert "No problems found." in out
+    assert err == "jupyter envdoctor: warning: ignoring unknown finding code S999\n"
+
+
+def test_stdout_export_writes_absolute_paths(machine: JupyterHome, sci: SciEnv) -> None:
+    wheel = build_wheel(sci.wheels, "localpkg", "2.0.0", {"localpkg/__init__.py": ""})
+    subprocess.run([str(sci.env.python), "-m", "pip", "install", "-q", "--no-index",
+                    str(wheel)], check=True)
+
+    status, out, err = envdoctor("export", "sci", cwd=sci.wheels.parent)
+
+    assert status == 0, err
+    assert (f"      - localpkg @ {wheel.as_uri()}  # local path: it exists only on this "
+            "machine\n") in out
+
+
+def test_venv_seed_packages_not_listed(machine: JupyterHome, tmp_path: Path) -> None:
+    prefix = machine.root / "seeded"
+    # `python -m venv` runs ensurepip, which on Python 3.11 installs pip and setuptools.
+    subprocess.run([str(find_python("3.11").executable), "-m", "venv", str(prefix)], check=True)
+    assert list(prefix.glob("lib/python3.11/site-packages/setuptools-*.dist-info"))
+
+    status, out, err = envdoctor("export", str(prefix))
+
+    assert status == 0, err
+    assert "setuptools" not in out
+    spec = tmp_path / "environment.yml"
+    spec.write_text("name: seeded\ndependencies:\n  - python=3.11\n  - pip\n")
+    status, out, _ = envdoctor("check", "--spec", str(spec), "--env", str(prefix))
+    assert status == 0, out
+
+
+def test_force_on_empty_file(machine: JupyterHome, sci: SciEnv) -> None:
+    spec = machine.home / "empty.yml"
+    spec.write_text("")
+
+    status, _, err = envdoctor("export", "sci", "-o", str(spec), "--force")
+
+    assert status == 0, err
+    assert spec.read_text().startswith("name: sci\nchannels:\n")
+
+
+@pytest.mark.parametrize("command", ["export", "check"])
+def test_help_examples_aligned(command: str) -> None:
+    _, out, _ = envdoctor(command, "--help")
+
+    section = out.split("Examples\n--------\n", 1)[1].strip("\n").split("\n\n", 1)[0]
+    examples = section.splitlines()
+    assert len(examples) == 3
+    assert {len(line) - len(line.lstrip()) for line in examples} == {4}

@@ -46,11 +46,11 @@ def test_update_keeps_comments() -> None:
 
     assert text.startswith("# Shared by the team\nname: sci\n")
     assert "  - conda-forge  # main channel\n" in text
-    assert "  - numpy=1.26.4=py311_0 # below 2\n" in text
+    assert "  - numpy=1.26.4=py311_0  # below 2\n" in text
     assert "scipy" not in text
     assert "flask" not in text
-    assert "      - requests==2.31.0 # http\n" in text
-    assert "      - -e /src/tool # local path: it exists only on this machine\n" in text
+    assert "      - requests==2.31.0  # http\n" in text
+    assert "      - -e /src/tool  # local path: it exists only on this machine\n" in text
     assert text.index("  - pip\n") < text.index("  - pip:\n")
     assert text.endswith("variables:\n  MODE: 'fast'\n")
 

@@ -12,7 +12,13 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from ..envfile.condaspec import CondaSpec, mismatch
-from ..envfile.pipspec import PipSpec, applies, find_installed, pip_mismatch
+from ..envfile.pipspec import (
+    PipSpec,
+    applies,
+    find_installed,
+    pip_mismatch,
+    unverified_revision,
+)
 from ..model import CondaRecord, Distribution, EnvironmentFileEntry, Finding, Fix
 from . import remedies
 from .envfilecontext import FileContext, entry_evidence, export_fix
@@ -133,11 +139,21 @@ def pip_entry_findings(context: FileContext, installed: InstalledPackages,
         return
 
     reason = pip_mismatch(spec, dist)
-    facts = {"installed": describe_dist(dist), "installer": dist.installer,
-             "metadata": dist.metadata_path}
+    facts: dict[str, Any] = {"installed": describe_dist(dist), "installer": dist.installer,
+                             "metadata": dist.metadata_path}
+    if dist.direct_url is not None:
+        facts["direct_url"] = dist.direct_url
     if reason is not None:
         yield _unsatisfied_pip(context, installed, entry, spec, reason, facts)
-    elif installed.is_conda_owned(dist):
+        return
+    unverified = unverified_revision(spec, dist)
+    if unverified is not None:
+        yield context.finding(
+            "S604", "info",
+            f"{context.label}: cannot verify pip requirement {spec.text!r} of {context.path}: "
+            f"{unverified}",
+            {**entry_evidence(entry), "reason": unverified, **facts}, [export_fix(context)])
+    if installed.is_conda_owned(dist):
         record = installed.view.record_of(dist)
         owner = describe_record(record) if record else "a conda package"
         facts["conda_record"] = owner
@@ -194,7 +210,10 @@ def unlisted_pip_findings(context: FileContext, installed: InstalledPackages,
     for name, dist in sorted(installed.dists.items()):
         if installed.is_conda_owned(dist) or dist.installer == "conda" or name in listed:
             continue
-        if name == "pip" or not (_asked_for(dist) or name not in installed.required):
+        # pip, and the seed copy of setuptools in a venv, come with the environment itself.
+        if name == "pip" or name in installed.seed:
+            continue
+        if not (_asked_for(dist) or name not in installed.required):
             continue
         source = f" (editable, from {dist.editable_source})" if dist.editable_source else ""
         yield context.finding(

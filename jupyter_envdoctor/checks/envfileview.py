@@ -6,6 +6,8 @@ conda: the distribution that replaced it counts, as a pip package.
 
 from __future__ import annotations
 
+import glob
+import os
 from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -34,6 +36,8 @@ class InstalledPackages:
     requested: dict[str, str] = field(default_factory=dict)
     # Canonical names that an installed distribution or conda record depends on.
     required: set[str] = field(default_factory=set)
+    # Canonical names of the copies of pip and setuptools that `python -m venv` installed.
+    seed: set[str] = field(default_factory=set)
 
     def is_conda_owned(self, dist: Distribution) -> bool:
         return dist.metadata_path in self.conda_owned
@@ -66,7 +70,63 @@ def installed_packages(view: PackageView) -> InstalledPackages:
 
     installed.requested = requested_conda_specs(view.packages.history)
     installed.required = _required_names(view, installed)
+    installed.seed = _seed_names(view, installed)
     return installed
+
+
+# Python 3.12 stopped installing setuptools into new venvs (ensurepip bundles pip only).
+_LAST_PYTHON_WITH_SEED_SETUPTOOLS = (3, 11)
+
+
+def _seed_names(view: PackageView, installed: InstalledPackages) -> set[str]:
+    """Return the names of the seed packages that `python -m venv` (ensurepip) installed.
+
+    pip counts as seed whenever pip installed it. setuptools counts when pip installed it,
+    nothing installed requires it, and its version is the one the base Python bundles for
+    ensurepip. When no bundled wheel is found (some Linux distributions move them), a
+    setuptools in a venv of Python 3.11 or older counts. ensurepip writes REQUESTED too, so
+    REQUESTED cannot tell a seed copy from one the user asked for.
+    """
+    if view.is_conda:
+        return set()
+    seed = set()
+    pip = installed.dists.get("pip")
+    if pip is not None and pip.installer == "pip":
+        seed.add("pip")
+    setuptools = installed.dists.get("setuptools")
+    if setuptools is None or setuptools.installer != "pip" or "setuptools" in installed.required:
+        return seed
+    bundled = _bundled_setuptools_versions(view.env.base_home, view.env.python_version)
+    if bundled:
+        if setuptools.version in bundled:
+            seed.add("setuptools")
+    else:
+        python = _python_tuple(view.env.python_version)
+        if python and python <= _LAST_PYTHON_WITH_SEED_SETUPTOOLS:
+            seed.add("setuptools")
+    return seed
+
+
+def _bundled_setuptools_versions(base_home: str | None, python_version: str | None) -> set[str]:
+    """Return the versions of the setuptools wheels that ensurepip of the base Python installs."""
+    folders = ["/usr/share/python-wheels"]
+    major_minor = ".".join((python_version or "").split(".")[:2])
+    if base_home and major_minor:
+        # pyvenv.cfg's home is the base Python's bin dir.
+        folders.insert(0, os.path.join(os.path.dirname(base_home), "lib",
+                                       f"python{major_minor}", "ensurepip", "_bundled"))
+    versions = set()
+    for folder in folders:
+        for wheel in glob.glob(os.path.join(glob.escape(folder), "setuptools-*.whl")):
+            versions.add(os.path.basename(wheel).split("-")[1])
+    return versions
+
+
+def _python_tuple(version: str | None) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in (version or "").split(".")[:2])
+    except ValueError:
+        return ()
 
 
 def requested_conda_specs(history: list[HistoryBlock]) -> dict[str, str]:

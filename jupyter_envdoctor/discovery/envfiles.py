@@ -17,6 +17,8 @@ from collections.abc import Mapping
 
 from ..envfile.reader import read_environment_file
 from ..model import Environment, EnvironmentFile, EnvironmentFileUse, Kernel, Snapshot
+from .activation import read_activation
+from .environments import find_environments
 from .notebookdirs import notebook_folders
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,35 @@ def _configured_targets(snapshot: Snapshot, key: str) -> list[tuple[Environment,
     if kernels:
         return [(env, [k.name]) for k in kernels
                 if (env := snapshot.environment(k.environment_id)) is not None]
-    return [(env, list(env.kernels)) for env in environments_named(snapshot, key)]
+    named = environments_named(snapshot, key)
+    if not named:
+        found = _environment_at(snapshot, key)
+        named = [found] if found is not None else []
+    return [(env, list(env.kernels)) for env in named]
+
+
+def _environment_at(snapshot: Snapshot, key: str) -> Environment | None:
+    """Find the environment at the prefix ``key``, which no registry or kernel lists, and add
+    it to the snapshot so its packages are read."""
+    prefix = os.path.realpath(os.path.expanduser(key))
+    if not os.path.isdir(prefix):
+        return None
+    environments, _, _ = find_environments(snapshot.server, [], [prefix], None,
+                                           snapshot.server.environ)
+    known = {env.id for env in snapshot.environments}
+    for env in environments:
+        if os.path.realpath(env.prefix) != prefix:
+            continue
+        if env.id not in known:
+            # scan.py imports this module, so its helper is imported here, when needed.
+            from .scan import distribution_names
+
+            env.distributions = distribution_names(env.prefix)
+            if env.kind in ("conda", "pixi"):
+                env.activation = read_activation(env.prefix)
+            snapshot.environments.append(env)
+        return snapshot.environment(env.id)
+    return None
 
 
 def environments_named(snapshot: Snapshot, key: str) -> list[Environment]:

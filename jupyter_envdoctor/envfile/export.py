@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from ..checks.envfileview import InstalledPackages, installed_packages
 from ..checks.packageview import PackageView
+from ..checks.requirements import marker_environment
 from ..model import CondaRecord, Distribution, HistoryBlock
 from .condaspec import channel_base_url, display_channel, display_channel_url
 
@@ -43,6 +44,11 @@ class ExportedEnvironment:
     channels: list[str] = field(default_factory=list)
     conda: list[ExportLine] = field(default_factory=list)
     pip: list[ExportLine] = field(default_factory=list)
+    # Written when a search by name cannot find the environment again.
+    prefix: str | None = None
+    # PEP 508 marker values of the environment's Python, to keep file lines whose marker
+    # excludes it.
+    marker_values: dict[str, str] | None = None
 
 
 def export_environment(view: PackageView, *, from_history: bool = False,
@@ -53,7 +59,8 @@ def export_environment(view: PackageView, *, from_history: bool = False,
     sources inside it are written relative to it.
     """
     installed = installed_packages(view)
-    exported = ExportedEnvironment(name=view.env.name)
+    exported = ExportedEnvironment(name=view.env.name,
+                                   marker_values=marker_environment(view.env))
     records = sorted(installed.records.values(), key=lambda r: r.name)
     exported.channels = channel_order(records, view.packages.history)
     primary = exported.channels[0] if exported.channels else None
@@ -133,6 +140,8 @@ def _pip_lines(installed: InstalledPackages, file_dir: str | None) -> list[Expor
     for name, dist in sorted(installed.dists.items()):
         if installed.is_conda_owned(dist) or dist.installer == "conda" or name == "pip":
             continue
+        if name in installed.seed:
+            continue  # `python -m venv` installs it again.
         line = pip_line(dist, file_dir)
         replacement = replaced.get(dist.metadata_path)
         if replacement is not None:

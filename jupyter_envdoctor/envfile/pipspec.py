@@ -25,6 +25,10 @@ _EGG = re.compile(r"[#&]egg=(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
 # `name @ URL` and `name[extra] @ URL` (PEP 508 direct references).
 _DIRECT_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
+# The VCS schemes of pip (`git+https://...`), which direct_url.json records without the prefix.
+_VCS_SCHEME = re.compile(r"^(?P<vcs>git|hg|svn|bzr)\+(?P<url>.+)$", re.IGNORECASE)
+# A full commit id of git (SHA-1 or SHA-256) or Mercurial.
+_COMMIT_ID = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def parse_pip_entry(entry: EnvironmentFileEntry) -> PipSpec:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as error:
-        raise InvalidSpecError(f"invalid pip requirement {text!r}: {error}") from error
+        # packaging appends the line and a caret on further lines; a message keeps one line.
+        reason = str(error).splitlines()[0]
+        raise InvalidSpecError(f"invalid pip requirement {text!r}: {reason}") from error
     target = requirement.url
     if target is not None and target.startswith("file:"):
         target = _file_url_path(target)
@@ -90,6 +96,12 @@ def _url(text: str) -> PipSpec:
     name, version = _wheel_name(os.path.basename(urlparse(text).path))
     if egg:
         name = canonicalize_name(egg.group("name"))
+    if name is None and _VCS_SCHEME.match(text):
+        # pip learns the name only by cloning and building the project, which a check of
+        # files cannot do.
+        raise InvalidSpecError(
+            f"pip requirement {text!r} names no package, so it cannot be matched with what is "
+            f"installed; write it as 'NAME @ {text}'")
     target = _file_url_path(text) if text.startswith("file:") else text
     return PipSpec(text, "url" if not text.startswith("file:") else "path", name, target=target,
                    version=version)
@@ -156,9 +168,96 @@ def pip_mismatch(spec: PipSpec, dist: Distribution) -> str | None:
     local_source = spec.kind == "path" or (spec.kind == "requirement" and spec.is_local)
     if local_source and spec.version is None and not _installed_from(dist, spec.target or ""):
         return f"it was not installed from {spec.target}"
-    # NOTE: for a remote URL or VCS line only the name is compared, not the URL that
-    # direct_url.json records, because pip rewrites VCS URLs to a commit id.
+    remote = remote_source(spec)
+    if remote is not None:
+        return _source_mismatch(remote, dist)
     return None
+
+
+@dataclass(frozen=True)
+class RemoteSource:
+    """The URL of a `name @ URL` or URL line, split as direct_url.json (PEP 610) stores it."""
+
+    url: str  # without the VCS prefix, the revision and the fragment
+    vcs: str | None = None  # "git", "hg", "svn" or "bzr"
+    revision: str | None = None  # the commit, tag or branch after the last "@"
+
+
+def remote_source(spec: PipSpec) -> RemoteSource | None:
+    """Return the remote URL a line installs from; None for index, local and editable lines."""
+    if spec.kind not in ("requirement", "url") or spec.target is None or spec.is_local:
+        return None
+    url = spec.target.split("#", 1)[0]
+    vcs = _VCS_SCHEME.match(url)
+    if vcs is None:
+        return RemoteSource(url)
+    parts = urlparse(vcs.group("url"))
+    path, revision = parts.path, None
+    if "@" in path:
+        path, revision = path.rsplit("@", 1)
+    return RemoteSource(parts._replace(path=path).geturl(), vcs.group("vcs").lower(),
+                        revision or None)
+
+
+def unverified_revision(spec: PipSpec, dist: Distribution) -> str | None:
+    """Return why the revision of a VCS line cannot be compared with the installed commit.
+
+    A branch or tag name is resolved to a commit only by asking the repository. When
+    direct_url.json has no `requested_revision` to compare the name with, the files cannot
+    tell whether the installed commit is the one the name meant.
+    """
+    remote = remote_source(spec)
+    if remote is None or remote.vcs is None or remote.revision is None:
+        return None
+    if _COMMIT_ID.match(remote.revision):
+        return None
+    vcs_info = (dist.direct_url or {}).get("vcs_info")
+    if not isinstance(vcs_info, dict) or vcs_info.get("requested_revision") is not None:
+        return None
+    commit = vcs_info.get("commit_id")
+    if isinstance(commit, str) and commit.startswith(remote.revision.lower()):
+        return None  # an abbreviated commit id
+    return (f"direct_url.json records commit {commit} but not which revision was requested, "
+            f"so it cannot be verified that {remote.revision!r} names that commit")
+
+
+def _source_mismatch(remote: RemoteSource, dist: Distribution) -> str | None:
+    direct_url = dist.direct_url or {}
+    installed_url = direct_url.get("url")
+    if not isinstance(installed_url, str):
+        return (f"it was installed from an index (its dist-info has no direct_url.json), "
+                f"not from {remote.url}")
+    vcs_info = direct_url.get("vcs_info")
+    if remote.vcs is not None and not isinstance(vcs_info, dict):
+        return f"it was installed from {installed_url}, not from a {remote.vcs} checkout of {remote.url}"
+    if not _same_url(installed_url, remote.url):
+        return f"it was installed from {installed_url}, not from {remote.url}"
+    if remote.vcs is None or remote.revision is None or not isinstance(vcs_info, dict):
+        return None
+
+    commit = vcs_info.get("commit_id")
+    requested = vcs_info.get("requested_revision")
+    if isinstance(commit, str) and commit.lower().startswith(remote.revision.lower()) \
+            and re.fullmatch(r"[0-9a-f]{7,64}", remote.revision, re.IGNORECASE):
+        return None
+    if _COMMIT_ID.match(remote.revision):
+        return f"commit {commit} is installed, not {remote.revision}"
+    if isinstance(requested, str) and requested != remote.revision:
+        return (f"revision {requested!r} (commit {commit}) is installed, "
+                f"not {remote.revision!r}")
+    return None
+
+
+def _same_url(first: str, second: str) -> bool:
+    """Compare two URLs without their user info, which pip leaves out of direct_url.json
+    (except a `git@` user), and without a trailing slash."""
+    def normal(url: str) -> str:
+        parts = urlparse(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        user = parts.netloc.rsplit("@", 1)[0] if "@" in parts.netloc else ""
+        netloc = f"git@{host}" if user == "git" else host
+        return parts._replace(netloc=netloc.lower(), path=parts.path.rstrip("/")).geturl()
+    return normal(first) == normal(second)
 
 
 def _installed_from(dist: Distribution, target: str) -> bool:

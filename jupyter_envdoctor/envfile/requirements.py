@@ -15,6 +15,8 @@ from ..model import EnvironmentFileEntry, EnvironmentFileProblem
 
 _INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=\S))(?P<path>.+)$")
 _CONSTRAINT = re.compile(r"^(?:-c|--constraint)\b")
+# `-e` or `-r` with nothing after it, which pip rejects.
+_BARE_OPTION = re.compile(r"^(?:-e|--editable|-r|--requirement)\s*=?$")
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s*=\s*|\s+|(?=\S))(?P<target>.+)$")
 
 
@@ -33,6 +35,11 @@ def add_pip_line(lines: PipLines, text: str, source: str, line: int | None,
     ``reading`` holds the requirements files that include this line, to detect a cycle.
     """
     text = text.strip()
+    if _BARE_OPTION.match(text):
+        lines.problems.append(EnvironmentFileProblem(
+            "invalid-entry", f"pip line {text!r} needs a value: pip rejects {text} without "
+            "a path or URL after it", source, line))
+        return
     include = _INCLUDE.match(text)
     if include:
         _include(lines, include.group("path").strip(), source, line, reading)
@@ -53,23 +60,22 @@ def editable_target(text: str) -> str | None:
 def _include(lines: PipLines, path: str, source: str, line: int | None,
              reading: tuple[str, ...]) -> None:
     full_path = os.path.normpath(os.path.join(os.path.dirname(source), os.path.expanduser(path)))
-    where = _where(source, line)
     if os.path.realpath(full_path) in reading:
         lines.problems.append(EnvironmentFileProblem(
             "requirements-file",
-            f"requirements file {full_path} ({where}) includes itself through its -r lines, "
+            f"requirements file {full_path} includes itself through its -r lines, "
             "which pip cannot install", source, line))
         return
     try:
         with open(full_path, encoding="utf-8") as stream:
             text = stream.read()
     except FileNotFoundError:
-        message = f"requirements file {full_path} ({where}) not found"
+        message = f"requirements file {full_path} not found"
         lines.problems.append(EnvironmentFileProblem("requirements-file", message, source, line))
         return
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        message = f"cannot read requirements file {full_path} ({where}): {reason}"
+        message = f"cannot read requirements file {full_path}: {reason}"
         lines.problems.append(EnvironmentFileProblem("requirements-file", message, source, line))
         return
 
@@ -98,8 +104,3 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     if pending.strip():
         result.append((start, pending.strip()))
     return result
-
-
-def _where(source: str, line: int | None) -> str:
-    name = os.path.basename(source)
-    return f"named on line {line} of {name}" if line is not None else f"named in {name}"

@@ -7,6 +7,7 @@ import io
 import os
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -15,6 +16,7 @@ from ..model import EnvironmentFileEntry
 from .condaspec import InvalidSpecError, parse_conda_spec
 from .export import ExportedEnvironment, ExportLine
 from .pipspec import parse_pip_entry
+from .requirements import PipLines, add_pip_line, editable_target
 from .yamlio import load_text, round_trip_yaml
 
 
@@ -25,38 +27,98 @@ def render(exported: ExportedEnvironment) -> str:
     if exported.channels:
         document["channels"] = CommentedSeq(exported.channels)
     document["dependencies"] = _dependencies(exported)
+    if exported.prefix:
+        # `conda env export` writes the prefix last, too.
+        document["prefix"] = exported.prefix
     return _dump(document)
 
 
-def render_update(existing_text: str, exported: ExportedEnvironment) -> str:
-    """Return ``existing_text`` with its name, channels and dependencies replaced by
-    ``exported``. A dependency of the same package keeps its place and comment.
+def render_update(existing_text: str, exported: ExportedEnvironment,
+                  notes: list[str] | None = None, source: str | None = None) -> str:
+    """Return ``existing_text`` updated to ``exported``, keeping what the user wrote.
 
-    Raises ValueError when the existing text is not a YAML mapping.
+    The update keeps comments, other keys, the place of each package and the file's
+    channels. An end-of-line comment moves with its package from the conda list to `pip:`.
+    pip lines keep their extras and marker, and `-r` lines, pip options and lines whose
+    marker excludes this environment's Python stay. ``notes`` receives a sentence for each
+    line that is dropped. ``source`` is the file's path, for reading the files of `-r` lines.
+
+    Raises ValueError when the existing text is neither empty nor a YAML mapping.
     """
+    notes = [] if notes is None else notes
+    if not existing_text.strip():
+        return render(exported)  # An empty file has nothing to keep.
     document = load_text(existing_text)
+    if document is None:
+        # Only comments: keep them above the new content.
+        return existing_text.rstrip("\n") + "\n" + render(exported)
     if not isinstance(document, CommentedMap):
         # A ValueError like the YAML errors of load_text: the file's content is invalid.
         raise ValueError("the existing file is not a YAML mapping")  # noqa: TRY004
     document["name"] = exported.name
-    # A venv has no channels to export, so the file keeps the ones it names.
-    if exported.channels:
-        old_channels = document.get("channels")
-        new_lines = [ExportLine(c, c) for c in exported.channels]
-        document["channels"] = _merge(old_channels, new_lines, lambda text: text)
+    if exported.prefix and "prefix" not in document:
+        document["prefix"] = exported.prefix
+    _update_channels(document, exported.channels, notes)
 
     old = document.get("dependencies")
     if not isinstance(old, CommentedSeq):
         document["dependencies"] = _dependencies(exported)
         return _dump(document)
     pip_mapping = _take_pip_mapping(old)
-    merged = _merge(old, exported.conda, _conda_key)
+    conda_comments = _comments_by_key(old, _conda_key)
+    merged = _merge(old, exported.conda, _CondaLines(), notes)
     if exported.pip:
         if pip_mapping is None:
             pip_mapping = CommentedMap()
-        pip_mapping["pip"] = _merge(pip_mapping.get("pip"), exported.pip, _pip_key)
+        moved = {key: comment for key, comment in conda_comments.items()
+                 if not any(line.key == key for line in exported.conda)}
+        pip_lines = _PipLines(exported.marker_values, source, moved)
+        if pip_lines.included:
+            notes.append("kept the -r lines of the pip section; the requirements files they "
+                         "name are not updated, and packages they list are not added again")
+        pip_mapping["pip"] = _merge(pip_mapping.get("pip"), exported.pip, pip_lines, notes)
         merged.append(pip_mapping)
+    elif pip_mapping is not None and isinstance(pip_mapping.get("pip"), CommentedSeq):
+        for item in pip_mapping["pip"]:
+            notes.append(f"dropped pip line {item!r}: nothing that pip or uv installed is left")
     return _dump(document)
+
+
+def _update_channels(document: CommentedMap, channels: list[str], notes: list[str]) -> None:
+    """Write the exported channels first, in their order, then the file's other channels.
+
+    The pinned builds come from the exported channels, so those must have the highest
+    priority; the file's other channels stay below them, with their comments. A venv has
+    no channels to export, so then the file's channels stay as they are.
+    """
+    if not channels:
+        return
+    old = document.get("channels")
+    if not isinstance(old, CommentedSeq):
+        document["channels"] = CommentedSeq(channels)
+        return
+    comments = {index: tokens for index, tokens in old.ca.items.items()}
+    items = [(item, comments.get(index)) for index, item in enumerate(old)]
+    exported = [channel.rstrip("/") for channel in channels]
+    ordered = []
+    for channel in channels:
+        match = next((pair for pair in items if _channel_key(pair[0]) == channel.rstrip("/")),
+                     None)
+        ordered.append(match if match is not None else (channel, None))
+    for item, tokens in items:
+        if _channel_key(item) not in exported:
+            ordered.append((item, tokens))
+            notes.append(f"kept channel {item!r}, which no installed package came from")
+    old.clear()
+    old.ca.items.clear()
+    for index, (item, tokens) in enumerate(ordered):
+        old.append(item)
+        if tokens is not None:
+            old.ca.items[index] = tokens
+
+
+def _channel_key(item: Any) -> str:
+    return item.strip().rstrip("/") if isinstance(item, str) else repr(item)
 
 
 def _dependencies(exported: ExportedEnvironment) -> CommentedSeq:
@@ -75,30 +137,173 @@ def _sequence(lines: list[ExportLine]) -> CommentedSeq:
     return sequence
 
 
-def _merge(old: Any, lines: list[ExportLine], key_of: Any) -> CommentedSeq:
+class _CondaLines:
+    """Matching and update rules for the conda list of an existing file."""
+
+    text_column = 4  # `  - ` before each item, as round_trip_yaml indents
+
+    def key_of(self, item: str) -> str:
+        return _conda_key(item)
+
+    def keep_unmatched(self, item: str) -> bool:
+        return False
+
+    def rewrite(self, item: str, line: ExportLine) -> str:
+        return line.text
+
+    def comment_for(self, line: ExportLine) -> str | None:
+        return line.comment
+
+    def is_listed(self, line: ExportLine) -> bool:
+        return False
+
+
+class _PipLines(_CondaLines):
+    """Matching and update rules for the pip list of an existing file."""
+
+    text_column = 8
+
+    def __init__(self, marker_values: dict[str, str] | None, source: str | None,
+                 moved_comments: dict[str, str]) -> None:
+        self.marker_values = marker_values
+        self.moved_comments = moved_comments
+        self.included = _included_names(source) if source else set()
+
+    def key_of(self, item: str) -> str:
+        return _pip_key(item)
+
+    def keep_unmatched(self, item: str) -> bool:
+        text = item.strip()
+        if text.startswith("-") and editable_target(text) is None:
+            return True  # `-r FILE`, `-c FILE`, `--index-url URL`: pip options, no package
+        requirement = _requirement(text)
+        if requirement is None or requirement.marker is None or self.marker_values is None:
+            return False
+        # A line for another Python or platform says nothing about this environment.
+        return not requirement.marker.evaluate(self.marker_values)
+
+    def rewrite(self, item: str, line: ExportLine) -> str:
+        """Return the exported line with the extras and marker of the file's line."""
+        old = _requirement(item)
+        new = _requirement(line.text)
+        if old is None or new is None or not (old.extras or old.marker):
+            return line.text
+        text = new.name
+        if old.extras:
+            text += "[" + ",".join(sorted(old.extras)) + "]"
+        text += f" @ {new.url}" if new.url else str(new.specifier)
+        if old.marker:
+            text += f"; {old.marker}"
+        return text
+
+    def comment_for(self, line: ExportLine) -> str | None:
+        moved = self.moved_comments.get(line.key)
+        if moved and line.comment:
+            return f"{moved}; {line.comment}"
+        return moved or line.comment
+
+    def is_listed(self, line: ExportLine) -> bool:
+        return line.key in self.included
+
+
+def _merge(old: Any, lines: list[ExportLine], rules: _CondaLines,
+           notes: list[str]) -> CommentedSeq:
     """Update the string items of ``old`` in place from ``lines``, matched by package name:
-    items of packages not in ``lines`` go, new packages are added at the end."""
+    items of packages not in ``lines`` go (with a note), new packages are added at the end."""
     if not isinstance(old, CommentedSeq):
         return _sequence(lines)
-    wanted = {line.key: line for line in lines}
+    text_column = _text_column(old, rules.text_column)
+    exported = {line.key: line for line in lines}
     done: set[str] = set()
     for index in range(len(old) - 1, -1, -1):
         item = old[index]
-        key = key_of(item) if isinstance(item, str) else None
-        if key not in wanted or key in done:
+        if not isinstance(item, str):
+            notes.append(f"dropped {item!r}: expected a string")
+            del old[index]
+            continue
+        key = rules.key_of(item)
+        if key not in exported or key in done:
+            if rules.keep_unmatched(item):
+                continue
+            reason = "listed twice" if key in done else "not installed"
+            notes.append(f"dropped {item!r} ({reason})")
             del old[index]
             continue
         done.add(key)
-        line = wanted[key]
-        old[index] = line.text
-        if line.comment and index not in old.ca.items:
-            old.yaml_add_eol_comment(line.comment, index)
+        line = exported[key]
+        old[index] = rules.rewrite(item, line)
+        comment = rules.comment_for(line)
+        if index in old.ca.items and old.ca.items[index][0] is not None:
+            _keep_two_spaces(old.ca.items[index][0], text_column + len(old[index]))
+        elif comment:
+            old.yaml_add_eol_comment(comment, index, column=text_column + len(old[index]) + 2)
     for line in lines:
-        if line.key not in done:
-            old.append(line.text)
-            if line.comment:
-                old.yaml_add_eol_comment(line.comment, len(old) - 1)
+        if line.key in done or rules.is_listed(line):
+            continue
+        old.append(line.text)
+        comment = rules.comment_for(line)
+        if comment:
+            old.yaml_add_eol_comment(comment, len(old) - 1, column=text_column + len(line.text) + 2)
     return old
+
+
+def _text_column(sequence: CommentedSeq, default: int) -> int:
+    """Return the column where the sequence's items start, as parsed, else ``default``."""
+    try:
+        return int(sequence.lc.item(0)[1]) if len(sequence) else default
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return default
+
+
+def _keep_two_spaces(comment: Any, line_end: int) -> None:
+    """Move an end-of-line comment right so at least two spaces separate it from the text.
+
+    ruamel.yaml keeps a comment's column, and puts one space before it when the new text
+    reaches that column.
+    """
+    column = getattr(comment, "column", None)
+    if isinstance(column, int) and column < line_end + 2:
+        comment.column = line_end + 2
+
+
+def _comments_by_key(sequence: CommentedSeq, key_of: Any) -> dict[str, str]:
+    """Return package key -> the text of the end-of-line comment of its item."""
+    comments = {}
+    for index, item in enumerate(sequence):
+        tokens = sequence.ca.items.get(index)
+        if not isinstance(item, str) or not tokens or tokens[0] is None:
+            continue
+        text = str(tokens[0].value).strip()
+        if text.startswith("#") and "\n" not in text:
+            comments[key_of(item)] = text.lstrip("#").strip()
+    return comments
+
+
+def _included_names(source: str) -> set[str]:
+    """Return the canonical names that the `-r` files of the file's pip section list."""
+    try:
+        with open(source, encoding="utf-8") as stream:
+            document = load_text(stream.read())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return set()
+    names: set[str] = set()
+    dependencies = document.get("dependencies") if isinstance(document, dict) else None
+    for item in dependencies if isinstance(dependencies, list) else []:
+        section = item.get("pip") if isinstance(item, dict) else None
+        for text in section if isinstance(section, list) else []:
+            if not isinstance(text, str) or not text.strip().startswith(("-r", "--requirement")):
+                continue
+            lines = PipLines()
+            add_pip_line(lines, text, source, None)
+            names.update(_pip_key(entry.text) for entry in lines.entries)
+    return names
+
+
+def _requirement(text: str) -> Requirement | None:
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
 
 
 def _take_pip_mapping(dependencies: CommentedSeq) -> CommentedMap | None:
