@@ -77,7 +77,9 @@ class EnvDoctorBase(JupyterApp):
     def parse_command_line(self, argv: Any = None) -> None:
         # argparse exits with 2 on unknown or malformed options; 2 means "errors" here.
         # traitlets only warns about an unknown `--name=value`, so check those first.
-        for arg in argv if argv is not None else sys.argv[1:]:
+        args = list(argv if argv is not None else sys.argv[1:])
+        _check_command_first(args, self.subcommands, self.aliases)
+        for arg in args:
             name = arg[2:].split("=", 1)[0] if arg.startswith("--") else ""
             known = name in self.aliases or name in self.flags or "." in name
             if name and not known and name not in ("help", "help-all", "version"):
@@ -296,6 +298,18 @@ class EnvDoctorApp(EnvDoctorBase):
         else:
             print(render_text(report, self.verbose), end="")
         sys.exit(report.exit_code)
+
+
+def _check_command_first(args: list[str], commands: Any, aliases: Any) -> None:
+    """Exit with a usage error when a command comes after an option, which traitlets would
+    read as an unknown command."""
+    for index, arg in enumerate(args[1:], start=1):
+        previous = args[index - 1]
+        takes_value = previous.startswith("-") and "=" not in previous and previous.lstrip("-") in aliases
+        if arg in commands and not takes_value:
+            options = " ".join(args[:index])
+            _usage_error(f"the command goes first, before its options: "
+                         f"jupyter envdoctor {arg} {options} ...")
 
 
 def _usage_error(message: str) -> NoReturn:

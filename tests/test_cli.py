@@ -186,6 +186,7 @@ def test_selection_errors(machine: JupyterHome) -> None:
         (["fix", "--fix=remove-spec-0000000000"], "no fix with id remove-spec-0000000000"),
         (["fxi"], "unknown command 'fxi'; the commands are: check, export, fix, undo"),
         (["--bogus=1"], "unknown option --bogus"),
+        (["--json", "fix"], "the command goes first, before its options: jupyter envdoctor fix --json"),
         (["undo", "--timeout=5"], "unknown option --timeout"),
         (["--timeout=0"], "the probe timeout must be a positive number of seconds, not 0.0"),
         (["--server-python=/nonexistent/python"], "the server interpreter /nonexistent/python does not exist"),
