@@ -7,6 +7,7 @@ itself failed (bad arguments or configuration).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -409,9 +410,21 @@ def _option_message(message: str) -> str:
     return f"invalid value for {name}: {match.group(2)}"
 
 
+def _log_warnings_to_stderr() -> None:
+    """Print the package's logged warnings (a cache that cannot be written, say) in the
+    form of the command's other messages."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("jupyter envdoctor: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    package_logger = logging.getLogger("jupyter_envdoctor")
+    package_logger.addHandler(handler)
+    package_logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run `jupyter envdoctor`; errors end with a one-line message, not a traceback."""
     args = sys.argv[1:] if argv is None else argv
+    _log_warnings_to_stderr()
     try:
         EnvDoctorApp.launch_instance(args)
     except KeyboardInterrupt:

@@ -332,3 +332,15 @@ def test_cli_no_cache_leaves_cache_alone(machine: JupyterHome, conda_env: CondaE
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["kernels"]
     assert cache_file.read_bytes() == b"left alone"
+
+
+def test_cli_warns_when_cache_unwritable(machine: JupyterHome, conda_env: CondaEnv,
+                                         tmp_path: Path) -> None:
+    cache_home = tmp_path / "xdg-cache"
+    (cache_home / "jupyter-envdoctor" / CACHE_FILE_NAME).mkdir(parents=True)
+
+    result = run_cli(machine, cache_home)
+
+    assert "jupyter envdoctor: warning: cannot write package cache" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["kernels"]
