@@ -1,5 +1,5 @@
-"""The benchmark's generator on a small machine: the doctor sees only that machine and reports
-every fault planted in it, so the benchmark keeps measuring a report of the right size."""
+"""The benchmark's generator on a small machine. The doctor must find only that machine and
+report every fault planted in it, or the benchmark would time a report of another size."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_small_machine_reports_planted_faults(tmp_path: Path) -> None:
     assert generated.returncode == 0, generated.stderr
     environ = json.loads((root / "env.json").read_text())["environ"]
 
-    # As docs/benchmarks.md says: only the machine's own variables, as with `env -i`.
+    # Only the machine's own variables, as `env -i` in docs/benchmarks.md gives them.
     report = subprocess.run([CLI, "--json"], capture_output=True, text=True, env=environ,
                             cwd=root, timeout=600, check=False)
     (tmp_path / "report.json").write_text(report.stdout)

@@ -49,6 +49,9 @@ class ExportedEnvironment:
     # PEP 508 marker values of the environment's Python, to keep file lines whose marker
     # excludes it.
     marker_values: dict[str, str] | None = None
+    # Conda package name -> the key of its `pip:` line, for conda packages whose Python
+    # distribution pip or uv replaced.
+    replaced_by_pip: dict[str, str] = field(default_factory=dict)
 
 
 def export_environment(view: PackageView, *, from_history: bool = False,
@@ -73,6 +76,9 @@ def export_environment(view: PackageView, *, from_history: bool = False,
         exported.conda = [_pinned_line(record, primary) for record in records]
 
     exported.pip = _pip_lines(installed, file_dir)
+    exported.replaced_by_pip = {
+        name: canonicalize_name(replacement.dist.name)
+        for name, replacement in installed.replaced.items()}
     if exported.pip and not any(line.key == "pip" for line in exported.conda):
         exported.conda.append(ExportLine("pip", "pip"))
     return exported
