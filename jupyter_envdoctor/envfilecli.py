@@ -62,9 +62,10 @@ class EnvironmentFileApp(EnvDoctorBase):
         return PackageView(env, packages)
 
 
-def find_environment(snapshot: Snapshot, key: str) -> Environment:
+def find_environment(snapshot: Snapshot, key: str, hint: str = "") -> Environment:
     """Return the environment that ``key`` names: a prefix, an environment name or a kernel
-    name. Exit with a usage error when it names none or several."""
+    name. Exit with a usage error when it names none or several; ``hint`` ends the message
+    about a folder that is not an environment."""
     kernels = [k for k in snapshot.visible_kernels() if k.name == key and k.environment_id]
     found = environments_named(snapshot, key) or [
         env for k in kernels if (env := snapshot.environment(k.environment_id)) is not None]
@@ -76,7 +77,7 @@ def find_environment(snapshot: Snapshot, key: str) -> Environment:
     folder = os.path.expanduser(key)
     if os.path.isdir(folder):
         _usage_error(f"{os.path.abspath(folder)} is a folder but not a Python environment: it "
-                     "has no conda-meta/history, no pyvenv.cfg and no lib/pythonX.Y/os.py")
+                     f"has no conda-meta/history, no pyvenv.cfg and no lib/pythonX.Y/os.py{hint}")
     names = sorted({e.name for e in snapshot.environments if e.kind != "system"})
     _usage_error(f"no environment or kernel named {key!r}; give a prefix, or one of: "
                  + (", ".join(names) or "(no environments found)"))
@@ -89,7 +90,7 @@ class ExportApp(EnvironmentFileApp):
 
     ENV is an environment prefix, an environment name or the name of a kernel that runs it.
     Conda packages are pinned to version and build, or with --from-history written as the
-    specs you asked for (conda-meta/history). Without -o the file goes to stdout. An existing
+    specs you asked for (conda-meta/history). Without -o, or with -o -, the file goes to stdout. An existing
     file is only rewritten with --force, and then keeps its comments, its other keys and the
     place of each package it already listed."""
     # traitlets indents every line of the examples by the same amount.
@@ -97,7 +98,7 @@ class ExportApp(EnvironmentFileApp):
 jupyter envdoctor export python3 --from-history
 jupyter envdoctor export ~/miniconda3/envs/myenv -o environment.yml --force
 """
-    output = Unicode("", config=True, help="File to write (default: stdout).")
+    output = Unicode("", config=True, help="File to write; '-' or no value writes to stdout.")
     from_history = Bool(False, config=True,
                         help="Write the conda specs you asked for instead of pinned builds.")
     force = Bool(False, config=True,
@@ -113,7 +114,9 @@ jupyter envdoctor export ~/miniconda3/envs/myenv -o environment.yml --force
     def start(self) -> None:
         if len(self.extra_args) != 1:
             _usage_error("expected one environment, as in `jupyter envdoctor export myenv`")
-        output = os.path.abspath(os.path.expanduser(self.output)) if self.output else None
+        # `-o -` writes to stdout, as with most command-line tools.
+        to_file = self.output not in ("", "-")
+        output = os.path.abspath(os.path.expanduser(self.output)) if to_file else None
         if output is not None and os.path.isdir(output):
             _usage_error(f"{output} is a directory; give the file to write with -o, "
                          f"such as {os.path.join(output, 'environment.yml')}")
@@ -201,8 +204,12 @@ jupyter envdoctor check --spec environment.yml --json
             _usage_error(f"environment file {path} cannot be used: {env_file.error}")
         if not key:
             _usage_error(f"{path} has no name or prefix; name the environment with --env")
+        hint = ""
+        if not self.env and env_file.prefix and key == env_file.prefix:
+            _check_file_prefix(path, env_file.prefix)
+            hint = f"; {path} names this prefix, so name the environment with --env"
         snapshot = self.scan_files(key)
-        env = find_environment(snapshot, key)
+        env = find_environment(snapshot, key, hint)
         view = self.package_view(snapshot, env)
 
         use = EnvironmentFileUse(env_file, env.id, list(env.kernels), "command line")
@@ -215,6 +222,16 @@ jupyter envdoctor check --spec environment.yml --json
             print(f"Environment file: {path}\nEnvironment: {env.prefix} ({env.kind})\n")
             print("\n".join(findings_text(findings, False)))
         sys.exit(exit_code(findings))
+
+
+def _check_file_prefix(path: str, prefix: str) -> None:
+    """Exit with a usage error when the `prefix:` of the file at ``path`` does not exist."""
+    folder = os.path.expanduser(prefix)
+    if os.path.isdir(folder):
+        return
+    problem = "is not a folder" if os.path.exists(folder) else "does not exist"
+    _usage_error(f"the prefix of {path}, {prefix}, {problem}; name the environment to check "
+                 "with --env (a prefix, an environment name or a kernel name)")
 
 
 def _findable_by_name(snapshot: Snapshot, env: Environment) -> bool:

@@ -483,3 +483,95 @@ def test_help_examples_aligned(command: str) -> None:
     examples = section.splitlines()
     assert len(examples) == 3
     assert {len(line) - len(line.lstrip()) for line in examples} == {4}
+
+
+@pytest.mark.parametrize("from_history", [False, True])
+def test_force_moves_replaced_entry_to_pip(machine: JupyterHome, sci: SciEnv,
+                                           from_history: bool) -> None:
+    spec = machine.home / "environment.yml"
+    spec.write_text("name: sci\ndependencies:\n  - python\n  - pytorch\n"
+                    "  - numpy>=1.20   # for arrays\n")
+    sci.pip_install("numpy", "2.0.0")
+    history = ["--from-history"] if from_history else []
+
+    status, _, err = envdoctor("export", "sci", *history, "-o", str(spec), "--force")
+
+    assert status == 0, err
+    text = spec.read_text()
+    assert ("      - numpy==2.0.0  # for arrays; pip replaced conda's numpy 1.26.4 "
+            "py311_mkl_0\n") in text
+    assert ("note: moved 'numpy>=1.20' to the pip section as 'numpy==2.0.0', because pip or "
+            "uv installed it") in err
+    assert "dropped 'numpy" not in err
+
+
+def test_force_keeps_sequence_indent(machine: JupyterHome, sci: SciEnv) -> None:
+    mixed = machine.home / "mixed.yml"
+    mixed.write_text("name: sci\ndependencies:\n  - numpy\n  - pip:\n"
+                     "    - requests==2.31.0 # keep\n")
+    flat = machine.home / "flat.yml"
+    flat.write_text("name: sci\ndependencies:\n- numpy  # arrays\n- pip:\n  - requests # http\n")
+
+    for path in (mixed, flat):
+        status, _, err = envdoctor("export", "sci", "--from-history", "-o", str(path), "--force")
+        assert status == 0, err
+
+    # ruamel.yaml writes one indent for every level, so the mixed file gets conda's layout,
+    # and its comment two spaces after the longer line.
+    assert "  - pip:\n      - requests==2.31.0  # keep\n      - idna==3.6\n" in mixed.read_text()
+    flat_text = flat.read_text()
+    assert "dependencies:\n- numpy  # arrays\n" in flat_text
+    assert "- pip:\n  - requests==2.31.0  # http\n  - idna==3.6\n" in flat_text
+
+
+def test_export_dash_output_is_stdout(machine: JupyterHome, sci: SciEnv) -> None:
+    status, out, err = envdoctor("export", "sci", "-o", "-")
+
+    assert status == 0, err
+    assert out.startswith("name: sci\n")
+    assert not (machine.home / "-").exists()
+
+
+def test_check_missing_file_prefix(machine: JupyterHome, sci: SciEnv) -> None:
+    missing_prefix = machine.root / "gone"
+    spec = machine.home / "environment.yml"
+    spec.write_text(f"name: sci\nprefix: {missing_prefix}\ndependencies:\n  - numpy\n")
+    not_env = machine.root / "plain"
+    not_env.mkdir()
+    spec_folder = machine.home / "folder.yml"
+    spec_folder.write_text(f"name: sci\nprefix: {not_env}\ndependencies:\n  - numpy\n")
+
+    status, _, err = envdoctor("check", "--spec", str(spec))
+
+    assert status == 3
+    assert (f"error: the prefix of {spec}, {missing_prefix}, does not exist; name the environment to "
+            "check with --env") in err
+    status, _, err = envdoctor("check", "--spec", str(spec_folder))
+    assert status == 3
+    assert f"{not_env} is a folder but not a Python environment" in err
+    assert f"{spec_folder} names this prefix, so name the environment with --env" in err
+    status, _, err = envdoctor("check", "--spec", str(spec), "--env", "sci")
+    assert status != 3, err
+
+
+def test_requirements_file_entry_finding(machine: JupyterHome, sci: SciEnv) -> None:
+    folder = machine.home / "proj"
+    folder.mkdir()
+    requirements = folder / "req.txt"
+    requirements.write_text("requests==2.0\n")
+    spec = folder / "environment.yml"
+    spec.write_text("name: sci\ndependencies:\n  - python\n  - numpy\n  - pytorch\n  - pip\n"
+                    "  - pip:\n      - -r req.txt\n      - idna==3.7\n")
+
+    status, out, _ = envdoctor("check", "--spec", str(spec), "--json")
+
+    assert status == 2
+    findings = {f["evidence"]["dependency"]: f for f in json.loads(out)["findings"]
+                if f["code"] == "S604"}
+    from_requirements = findings["requests==2.0"]
+    assert f"of {requirements}: version 2.31.0" in from_requirements["title"]
+    assert str(spec) not in from_requirements["title"]
+    assert [fix for fix in from_requirements["fixes"] if "export" in (fix["command"] or "")] == []
+    from_file = findings["idna==3.7"]
+    assert f"of {spec}: version 3.6" in from_file["title"]
+    assert any("export" in (fix["command"] or "") for fix in from_file["fixes"])

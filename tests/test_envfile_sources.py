@@ -7,6 +7,7 @@ writes (PEP 610) for an install from a git repository or an archive URL. The URL
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -43,7 +44,16 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> SciEnv:
             record.unlink()  # as after an install from an index
         else:
             record.write_text(json.dumps(direct_url))
+    # pip's own direct_url.json for a wheel installed by path, with archive_info hashes.
+    run_pip(env.env.python, "install", "--no-index", "--no-deps", str(_local_wheel(env)))
     return env
+
+
+def _local_wheel(env: SciEnv) -> Path:
+    path = env.wheels / "localwheel-1.0-py3-none-any.whl"
+    if not path.exists():
+        build_wheel(env.wheels, "localwheel", "1.0", {"localwheel/__init__.py": ""})
+    return path
 
 
 def _site_packages(env: SciEnv) -> Path:
@@ -133,3 +143,22 @@ def test_option_without_value(sources: SciEnv, tmp_path: Path, line: str) -> Non
     (finding,) = findings
     assert finding.title == (f"{path}, line 8: pip line {line!r} needs a value: pip rejects "
                              f"{line} without a path or URL after it")
+
+
+def test_local_wheel_hash_and_source(sources: SciEnv, tmp_path: Path) -> None:
+    wheel = _local_wheel(sources)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    other = tmp_path / "other" / wheel.name
+    wrong = "0" * 64
+    direct_url = json.loads((_site_packages(sources) / "localwheel-1.0.dist-info"
+                             / "direct_url.json").read_text())
+    assert direct_url["archive_info"]["hashes"] == {"sha256": digest}
+
+    assert findings_about(sources, tmp_path, f"localwheel @ {wheel.as_uri()}#sha256={digest}") == []
+    (finding,) = findings_about(sources, tmp_path, f"localwheel @ {wheel.as_uri()}#sha256={wrong}")
+    assert finding.code == "S604"
+    assert finding.evidence["reason"] == (
+        f"the installed archive has sha256 {digest} (direct_url.json), not the sha256 "
+        f"{wrong} that the line names")
+    (finding,) = findings_about(sources, tmp_path, f"localwheel @ {other.as_uri()}")
+    assert finding.evidence["reason"] == f"it was installed from {wheel}, not from {other}"

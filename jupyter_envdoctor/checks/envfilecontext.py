@@ -51,3 +51,12 @@ def export_fix(context: FileContext) -> Fix:
     return remedies.run_command(
         f"Rewrite {os.path.basename(context.path)} from {context.view.env.prefix} "
         "(its comments are kept)", command)
+
+
+def entry_fixes(context: FileContext, entry: EnvironmentFileEntry) -> list[Fix]:
+    """Return the rewrite fix for an entry of the environment file itself.
+
+    An entry from a `-r` requirements file gets none, because export keeps `-r` lines and
+    does not update the files they name.
+    """
+    return [export_fix(context)] if entry.source == context.path else []

@@ -21,7 +21,7 @@ from ..envfile.pipspec import (
 )
 from ..model import CondaRecord, Distribution, EnvironmentFileEntry, Finding, Fix
 from . import remedies
-from .envfilecontext import FileContext, entry_evidence, export_fix
+from .envfilecontext import FileContext, entry_evidence, entry_fixes, export_fix
 from .envfileview import InstalledPackages
 from .packageview import (
     conda_install_spec,
@@ -124,7 +124,7 @@ def _unsatisfied_conda(context: FileContext, entry: EnvironmentFileEntry, spec: 
 def _wrong_section(context: FileContext, entry: EnvironmentFileEntry, title: str,
                    facts: dict[str, Any]) -> Finding:
     return context.finding("S605", "warning", f"{context.label}: {title}",
-                           {**entry_evidence(entry), **facts}, [export_fix(context)])
+                           {**entry_evidence(entry), **facts}, entry_fixes(context, entry))
 
 
 def pip_entry_findings(context: FileContext, installed: InstalledPackages,
@@ -150,15 +150,15 @@ def pip_entry_findings(context: FileContext, installed: InstalledPackages,
     if unverified is not None:
         yield context.finding(
             "S604", "info",
-            f"{context.label}: cannot verify pip requirement {spec.text!r} of {context.path}: "
+            f"{context.label}: cannot verify pip requirement {spec.text!r} of {entry.source}: "
             f"{unverified}",
-            {**entry_evidence(entry), "reason": unverified, **facts}, [export_fix(context)])
+            {**entry_evidence(entry), "reason": unverified, **facts}, entry_fixes(context, entry))
     if installed.is_conda_owned(dist):
         record = installed.view.record_of(dist)
         owner = describe_record(record) if record else "a conda package"
         facts["conda_record"] = owner
         yield _wrong_section(context, entry, f"{entry.text!r} is a pip requirement in "
-                             f"{context.path}, but conda installed {describe_dist(dist)} "
+                             f"{entry.source}, but conda installed {describe_dist(dist)} "
                              f"({owner})", facts)
 
 
@@ -171,10 +171,10 @@ def _unsatisfied_pip(context: FileContext, installed: InstalledPackages,
         fixes.append(remedies.run_command(
             f"Install {spec.text!r} into {view.env.prefix} with pip",
             pip_install(view, spec.text, None)))
-    fixes.append(export_fix(context))
+    fixes.extend(entry_fixes(context, entry))
     return context.finding(
         "S604", "error",
-        f"{context.label} does not satisfy pip requirement {spec.text!r} of {context.path}: "
+        f"{context.label} does not satisfy pip requirement {spec.text!r} of {entry.source}: "
         f"{reason}",
         {**entry_evidence(entry), "reason": reason, **facts}, fixes)
 

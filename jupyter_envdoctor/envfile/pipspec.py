@@ -7,6 +7,7 @@ URL, as pip accepts them in a requirements file.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -167,11 +168,58 @@ def pip_mismatch(spec: PipSpec, dist: Distribution) -> str | None:
             return f"it is an editable install of {dist.editable_source}, not of {spec.target}"
     local_source = spec.kind == "path" or (spec.kind == "requirement" and spec.is_local)
     if local_source and spec.version is None and not _installed_from(dist, spec.target or ""):
-        return f"it was not installed from {spec.target}"
+        return f"it was installed from {_installed_source(dist)}, not from {spec.target}"
     remote = remote_source(spec)
     if remote is not None:
-        return _source_mismatch(remote, dist)
+        reason = _source_mismatch(remote, dist)
+        if reason is not None:
+            return reason
+    return _hash_mismatch(spec, dist)
+
+
+def _installed_source(dist: Distribution) -> str:
+    """Describe where ``dist`` was installed from, as its dist-info records it."""
+    if dist.editable_source is not None:
+        return f"{dist.editable_source} (editable)"
+    url = (dist.direct_url or {}).get("url")
+    if not isinstance(url, str):
+        return "an index (its dist-info has no direct_url.json)"
+    return _file_url_path(url) if url.startswith("file:") else url
+
+
+def _hash_mismatch(spec: PipSpec, dist: Distribution) -> str | None:
+    """Compare the `#sha256=...` fragment of the line's URL with the archive hash that
+    direct_url.json records; None when they match or either one is missing."""
+    url = spec.requirement.url if spec.requirement is not None else spec.text
+    requested = _url_hashes(url or "")
+    archive_info = (dist.direct_url or {}).get("archive_info")
+    if not requested or not isinstance(archive_info, dict):
+        return None
+    installed: dict[str, str] = {}
+    hashes = archive_info.get("hashes")
+    if isinstance(hashes, dict):
+        installed.update({k.lower(): v.lower() for k, v in hashes.items()
+                          if isinstance(k, str) and isinstance(v, str)})
+    legacy = archive_info.get("hash")  # PEP 610's older `"hash": "sha256=..."` form
+    if isinstance(legacy, str) and "=" in legacy:
+        algorithm, value = legacy.split("=", 1)
+        installed.setdefault(algorithm.lower(), value.lower())
+    for algorithm, value in requested.items():
+        if algorithm in installed and installed[algorithm] != value:
+            return (f"the installed archive has {algorithm} {installed[algorithm]} "
+                    f"(direct_url.json), not the {algorithm} {value} that the line names")
     return None
+
+
+def _url_hashes(url: str) -> dict[str, str]:
+    """Return algorithm -> hex digest of the hash fragments of a URL (`#sha256=...`)."""
+    fragment = urlparse(url).fragment
+    hashes = {}
+    for part in fragment.split("&"):
+        algorithm, _, value = part.partition("=")
+        if algorithm.lower() in hashlib.algorithms_guaranteed and value:
+            hashes[algorithm.lower()] = value.lower()
+    return hashes
 
 
 @dataclass(frozen=True)

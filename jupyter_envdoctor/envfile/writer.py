@@ -10,6 +10,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from ..atomicfile import write_atomic
 from ..model import EnvironmentFileEntry
@@ -17,7 +19,7 @@ from .condaspec import InvalidSpecError, parse_conda_spec
 from .export import ExportedEnvironment, ExportLine
 from .pipspec import parse_pip_entry
 from .requirements import PipLines, add_pip_line, editable_target
-from .yamlio import load_text, round_trip_yaml
+from .yamlio import DEFAULT_INDENT, Indent, load_text, round_trip_yaml
 
 
 def render(exported: ExportedEnvironment) -> str:
@@ -40,8 +42,9 @@ def render_update(existing_text: str, exported: ExportedEnvironment,
     The update keeps comments, other keys, the place of each package and the file's
     channels. An end-of-line comment moves with its package from the conda list to `pip:`.
     pip lines keep their extras and marker, and `-r` lines, pip options and lines whose
-    marker excludes this environment's Python stay. ``notes`` receives a sentence for each
-    line that is dropped. ``source`` is the file's path, for reading the files of `-r` lines.
+    marker excludes this environment's Python stay. The file's list indentation stays when
+    ruamel.yaml can write it back. ``notes`` receives a sentence for each line that is
+    dropped or moved to `pip:`. ``source`` is the file's path, for reading the files of `-r` lines.
 
     Raises ValueError when the existing text is neither empty nor a YAML mapping.
     """
@@ -49,6 +52,7 @@ def render_update(existing_text: str, exported: ExportedEnvironment,
     if not existing_text.strip():
         return render(exported)  # An empty file has nothing to keep.
     document = load_text(existing_text)
+    indent = _file_indent(existing_text, document)
     if document is None:
         # Only comments: keep them above the new content.
         return existing_text.rstrip("\n") + "\n" + render(exported)
@@ -63,16 +67,17 @@ def render_update(existing_text: str, exported: ExportedEnvironment,
     old = document.get("dependencies")
     if not isinstance(old, CommentedSeq):
         document["dependencies"] = _dependencies(exported)
-        return _dump(document)
+        return _dump(document, indent)
     pip_mapping = _take_pip_mapping(old)
     conda_comments = _comments_by_key(old, _conda_key)
-    merged = _merge(old, exported.conda, _CondaLines(), notes)
+    moved_to_pip = _moved_to_pip(old, exported)
+    merged = _merge(old, exported.conda, _CondaLines(indent, moved_to_pip), notes)
     if exported.pip:
         if pip_mapping is None:
             pip_mapping = CommentedMap()
-        moved = {key: comment for key, comment in conda_comments.items()
-                 if not any(line.key == key for line in exported.conda)}
-        pip_lines = _PipLines(exported.marker_values, source, moved)
+        moved = {moved_to_pip[key].key: comment for key, comment in conda_comments.items()
+                 if key in moved_to_pip}
+        pip_lines = _PipLines(indent, exported.marker_values, source, moved)
         if pip_lines.included:
             notes.append("kept the -r lines of the pip section; the requirements files they "
                          "name are not updated, and packages they list are not added again")
@@ -81,7 +86,24 @@ def render_update(existing_text: str, exported: ExportedEnvironment,
     elif pip_mapping is not None and isinstance(pip_mapping.get("pip"), CommentedSeq):
         for item in pip_mapping["pip"]:
             notes.append(f"dropped pip line {item!r}: nothing that pip or uv installed is left")
-    return _dump(document)
+    return _dump(document, indent)
+
+
+def _moved_to_pip(dependencies: CommentedSeq,
+                  exported: ExportedEnvironment) -> dict[str, ExportLine]:
+    """Return conda entry key -> the `pip:` line of the package, for conda entries of the
+    file whose package pip or uv installed (or replaced), so it is exported under `pip:`."""
+    conda_keys = {line.key for line in exported.conda}
+    pip_lines = {line.key: line for line in exported.pip}
+    moved = {}
+    for item in dependencies:
+        key = _conda_key(item) if isinstance(item, str) else None
+        if key is None or key in conda_keys:
+            continue
+        pip_line = pip_lines.get(exported.replaced_by_pip.get(key, canonicalize_name(key)))
+        if pip_line is not None:
+            moved[key] = pip_line
+    return moved
 
 
 def _update_channels(document: CommentedMap, channels: list[str], notes: list[str]) -> None:
@@ -138,9 +160,15 @@ def _sequence(lines: list[ExportLine]) -> CommentedSeq:
 
 
 class _CondaLines:
-    """Matching and update rules for the conda list of an existing file."""
+    """Matching and update rules for the conda list of an existing file.
 
-    text_column = 4  # `  - ` before each item, as round_trip_yaml indents
+    ``moved_to_pip`` maps the key of a conda entry to the `pip:` line that replaces it.
+    """
+
+    def __init__(self, indent: Indent, moved_to_pip: dict[str, ExportLine] | None = None) -> None:
+        # Where the written item text starts: after `- ` under `dependencies:`.
+        self.text_column = indent.sequence
+        self.moved_to_pip = moved_to_pip or {}
 
     def key_of(self, item: str) -> str:
         return _conda_key(item)
@@ -157,14 +185,24 @@ class _CondaLines:
     def is_listed(self, line: ExportLine) -> bool:
         return False
 
+    def moved_note(self, item: str, key: str) -> str | None:
+        """Return the note for a conda entry that moves to `pip:`, else None."""
+        line = self.moved_to_pip.get(key)
+        if line is None:
+            return None
+        return (f"moved {item!r} to the pip section as {line.text!r}, because pip or uv "
+                "installed it")
+
 
 class _PipLines(_CondaLines):
     """Matching and update rules for the pip list of an existing file."""
 
-    text_column = 8
-
-    def __init__(self, marker_values: dict[str, str] | None, source: str | None,
-                 moved_comments: dict[str, str]) -> None:
+    def __init__(self, indent: Indent, marker_values: dict[str, str] | None,
+                 source: str | None, moved_comments: dict[str, str]) -> None:
+        super().__init__(indent)
+        # The `pip:` key starts where a dependency's text does, and its items are one
+        # sequence level deeper.
+        self.text_column = 2 * indent.sequence
         self.marker_values = marker_values
         self.moved_comments = moved_comments
         self.included = _included_names(source) if source else set()
@@ -210,49 +248,44 @@ def _merge(old: Any, lines: list[ExportLine], rules: _CondaLines,
            notes: list[str]) -> CommentedSeq:
     """Update the string items of ``old`` in place from ``lines``, matched by package name:
     items of packages not in ``lines`` go (with a note), new packages are added at the end."""
-    if not isinstance(old, CommentedSeq):
-        return _sequence(lines)
-    text_column = _text_column(old, rules.text_column)
+    sequence = old if isinstance(old, CommentedSeq) else CommentedSeq()
+    text_column = rules.text_column
     exported = {line.key: line for line in lines}
     done: set[str] = set()
-    for index in range(len(old) - 1, -1, -1):
-        item = old[index]
+    for index in range(len(sequence) - 1, -1, -1):
+        item = sequence[index]
         if not isinstance(item, str):
             notes.append(f"dropped {item!r}: expected a string")
-            del old[index]
+            del sequence[index]
             continue
         key = rules.key_of(item)
         if key not in exported or key in done:
             if rules.keep_unmatched(item):
                 continue
-            reason = "listed twice" if key in done else "not installed"
-            notes.append(f"dropped {item!r} ({reason})")
-            del old[index]
+            moved = None if key in done else rules.moved_note(item, key)
+            if moved is not None:
+                notes.append(moved)
+            else:
+                reason = "listed twice" if key in done else "not installed"
+                notes.append(f"dropped {item!r} ({reason})")
+            del sequence[index]
             continue
         done.add(key)
         line = exported[key]
-        old[index] = rules.rewrite(item, line)
+        sequence[index] = rules.rewrite(item, line)
         comment = rules.comment_for(line)
-        if index in old.ca.items and old.ca.items[index][0] is not None:
-            _keep_two_spaces(old.ca.items[index][0], text_column + len(old[index]))
+        if index in sequence.ca.items and sequence.ca.items[index][0] is not None:
+            _keep_two_spaces(sequence.ca.items[index][0], text_column + len(sequence[index]))
         elif comment:
-            old.yaml_add_eol_comment(comment, index, column=text_column + len(old[index]) + 2)
+            sequence.yaml_add_eol_comment(comment, index, column=text_column + len(sequence[index]) + 2)
     for line in lines:
         if line.key in done or rules.is_listed(line):
             continue
-        old.append(line.text)
+        sequence.append(line.text)
         comment = rules.comment_for(line)
         if comment:
-            old.yaml_add_eol_comment(comment, len(old) - 1, column=text_column + len(line.text) + 2)
-    return old
-
-
-def _text_column(sequence: CommentedSeq, default: int) -> int:
-    """Return the column where the sequence's items start, as parsed, else ``default``."""
-    try:
-        return int(sequence.lc.item(0)[1]) if len(sequence) else default
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return default
+            sequence.yaml_add_eol_comment(comment, len(sequence) - 1, column=text_column + len(line.text) + 2)
+    return sequence
 
 
 def _keep_two_spaces(comment: Any, line_end: int) -> None:
@@ -335,9 +368,28 @@ def _pip_key(text: str) -> str:
     return spec.name or canonicalize_name(text)
 
 
-def _dump(document: CommentedMap) -> str:
+def _file_indent(text: str, document: Any) -> Indent:
+    """Return the sequence indentation of ``text`` when ruamel.yaml can write it back.
+
+    ruamel.yaml applies one sequence indent and dash offset to every level, so a file that
+    indents its `pip:` list differently from its `dependencies:` list gets conda's layout.
+    """
+    if document is None:
+        return DEFAULT_INDENT
+    try:
+        _, sequence, offset = load_yaml_guess_indent(text)
+    except YAMLError:
+        return DEFAULT_INDENT
+    if not isinstance(sequence, int) or not isinstance(offset, int) or sequence < offset + 2:
+        return DEFAULT_INDENT
+    guessed = Indent(sequence, offset)
+    # Keep the guess only when it writes the unchanged file back as it is.
+    return guessed if _dump(document, guessed) == text else DEFAULT_INDENT
+
+
+def _dump(document: CommentedMap, indent: Indent = DEFAULT_INDENT) -> str:
     stream = io.StringIO()
-    round_trip_yaml().dump(document, stream)
+    round_trip_yaml(indent).dump(document, stream)
     return stream.getvalue()
 
 

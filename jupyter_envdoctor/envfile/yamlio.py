@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 
-def round_trip_yaml() -> YAML:
-    """Return a YAML instance that keeps comments and writes conda's usual indentation."""
+class Indent(NamedTuple):
+    """Block sequence layout: the column of an item's text and of its dash, relative to the
+    parent key."""
+
+    sequence: int
+    offset: int
+
+
+# `conda env export` indents list items by two spaces under their key.
+DEFAULT_INDENT = Indent(sequence=4, offset=2)
+
+
+def round_trip_yaml(indent: Indent = DEFAULT_INDENT) -> YAML:
+    """Return a YAML instance that keeps comments and writes sequences with ``indent``."""
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
-    # `conda env export` indents list items by two spaces under their key.
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.indent(mapping=2, sequence=indent.sequence, offset=indent.offset)
     yaml.width = 4096
     return yaml
 
