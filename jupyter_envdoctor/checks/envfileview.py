@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from ..envfile.condaspec import InvalidSpecError, parse_conda_spec
 from ..model import CondaRecord, Distribution, HistoryBlock
-from .packageview import PackageView, live_distribution, version_key
+from .packageview import PackageView
 from .replacements import Replacement, find_replacements
 
 
@@ -58,11 +58,7 @@ def installed_packages(view: PackageView) -> InstalledPackages:
         if not record.error and record.path not in replaced_paths:
             installed.records[record.name] = record
 
-    groups: dict[str, list[Distribution]] = {}
-    for dist in view.own:
-        groups.setdefault(dist.name, []).append(dist)
-    for project, dists in groups.items():
-        chosen = live_distribution(dists) or max(dists, key=lambda d: version_key(d.version))
+    for project, chosen in view.installed_by_project().items():
         installed.dists[project] = chosen
         if chosen.conda_record is not None and chosen.conda_record not in replaced_paths \
                 and chosen.installer in ("conda", None):

@@ -61,6 +61,12 @@ class PackageView:
     def python(self) -> str:
         return self.env.python or os.path.join(self.env.prefix, "bin", "python")
 
+    def installed_by_project(self) -> dict[str, Distribution]:
+        """Return, per project of the env's own site dirs, the distribution that counts as
+        installed: the one whose RECORD hashes match the files, else the newest."""
+        return {project: live_distribution(dists) or max(dists, key=lambda d: version_key(d.version))
+                for project, dists in self.own_by_name.items()}
+
     def own_named(self, project: str) -> list[Distribution]:
         return list(self.own_by_name.get(project, ()))
 

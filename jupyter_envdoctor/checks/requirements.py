@@ -26,11 +26,9 @@ from .packageview import (
     conda_reinstall,
     describe_dist,
     join_commands,
-    live_distribution,
     package_views,
     pip_install,
     pip_uninstall,
-    version_key,
 )
 from .replacements import Replacement, find_replacements
 
@@ -144,9 +142,7 @@ class _Installed:
 
 def _installed(view: PackageView, replacements: list[Replacement]) -> _Installed:
     replaced_paths = {r.record.path for r in replacements}
-    python: dict[str, Distribution | CondaRecord] = {}
-    for project, dists in _group(view.own).items():
-        python[project] = live_distribution(dists) or max(dists, key=lambda d: version_key(d.version))
+    python: dict[str, Distribution | CondaRecord] = dict(view.installed_by_project())
 
     conda: dict[str, tuple[str, str | None]] = {}
     for record in view.packages.conda_records:
@@ -165,13 +161,6 @@ def _installed(view: PackageView, replacements: list[Replacement]) -> _Installed
         replaced_by_project={r.project: r for r in replacements},
         replaced_by_name={r.record.name: r for r in replacements},
     )
-
-
-def _group(dists: list[Distribution]) -> dict[str, list[Distribution]]:
-    groups: dict[str, list[Distribution]] = {}
-    for dist in dists:
-        groups.setdefault(dist.name, []).append(dist)
-    return groups
 
 
 def check_requirements(snapshot: Snapshot) -> Iterator[Finding]:
