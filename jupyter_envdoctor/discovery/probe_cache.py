@@ -6,13 +6,12 @@ import dataclasses
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-import platformdirs
-
+from ..atomicfile import write_atomic
 from ..model import ProbeResult
+from .package_cache import default_cache_dir
 from .probe_request import ProbeRequest, _resolve_executable, probe_key
 from .probe_result import _result_from_report
 
@@ -135,9 +134,7 @@ class ProbeCache:
     """
 
     def __init__(self, directory: str | None = None) -> None:
-        self.directory = directory or platformdirs.user_cache_dir(
-            "jupyter-envdoctor", appauthor=False
-        )
+        self.directory = directory or default_cache_dir()
         self.path = os.path.join(self.directory, CACHE_FILE_NAME)
         self._entries: dict[str, _CacheEntry] | None = None
         self._changed = False
@@ -187,22 +184,13 @@ class ProbeCache:
             "entries": {key: entry.to_json() for key, entry in self._entries.items()},
         }
         try:
-            self._write_atomically(json.dumps(document, indent=1, sort_keys=True))
+            # Mode 0600, as the file had when it was written through mkstemp alone.
+            write_atomic(self.path, json.dumps(document, indent=1, sort_keys=True).encode("utf-8"),
+                         0o600)
         except OSError as error:
             logger.warning("cannot write probe cache %s: %s", self.path, error)
             return
         self._changed = False
-
-    def _write_atomically(self, text: str) -> None:
-        os.makedirs(self.directory, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".probes-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-            os.replace(temporary, self.path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
 
     def _load(self) -> dict[str, _CacheEntry]:
         if self._entries is None:
