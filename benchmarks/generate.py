@@ -1,7 +1,7 @@
 """Write the benchmark's synthetic machine: `python benchmarks/generate.py [--root DIR]`.
 
 The machine has conda envs with realistic conda-meta records, venvs, kernel specs and the
-usual faults, all below one root dir. ROOT/env.json holds the variables that make the
+usual faults, all below one root dir. ROOT/env.json contains the variables that make the
 doctor see only that machine; ROOT/machine.json lists what was planted, and which faults
 were skipped because they do not fit the sizes.
 """
@@ -59,7 +59,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=defaults.seed,
                         help="seed of every random choice (default %(default)s)")
     parser.add_argument("--force", action="store_true",
-                        help="replace a machine that --root holds already")
+                        help="replace the machine that --root already contains")
     arguments = parser.parse_args(argv)
     problems = check_sizes(arguments)
     if problems:
@@ -72,10 +72,10 @@ def prepare_root(root: Path, force: bool) -> None:
     if not root.exists() or not any(root.iterdir()):
         return
     if not (root / "machine.json").is_file():
-        raise SystemExit(f"error: {root} is not empty and holds no machine.json; "
+        raise SystemExit(f"error: {root} is not empty and has no machine.json; "
                          "choose another --root")
     if not force:
-        raise SystemExit(f"error: {root} holds a machine already; pass --force to replace it")
+        raise SystemExit(f"error: {root} already contains a machine; pass --force to replace it")
     shutil.rmtree(root)
 
 

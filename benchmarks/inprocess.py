@@ -1,7 +1,7 @@
 """Time report building inside one process, as the server extension does it.
 
 run.py starts this script with the machine's environment (`env -i` and env.json), so the
-doctor sees the machine's HOME and Jupyter dirs. The package is imported once; each timed
+doctor reads the machine's HOME and Jupyter dirs. The package is imported once; each timed
 call is what the extension's worker thread runs per scan: EnvDoctor.report(), then the JSON
 document and its text. Prints one JSON object with the runs of every scenario.
 """

@@ -48,5 +48,5 @@ def time_peer_chain(manifest: dict, environ: dict[str, str], cwd: Path, runs: in
             peak = max(peak, run.max_rss_kib)
         measurement.runs.append(Run(time.perf_counter() - started, peak, failed))
     # NOTE: pip fails on the venv whose base Python is gone; that run still counts, as the
-    # user would have waited for it too. exit_codes holds the number of failed commands.
+    # user would have waited for it too. exit_codes is the number of failed commands.
     return measurement

@@ -1,6 +1,6 @@
 """Benchmark jupyter-envdoctor on the synthetic heavy machine.
 
-`python benchmarks/run.py [--root DIR] [--runs N]` generates the machine when DIR holds
+`python benchmarks/run.py [--root DIR] [--runs N]` generates the machine when DIR has
 none, then times the doctor's command line (cold, cold --no-cache, warm, one env changed),
 the same in one process as the server extension runs it, the peer commands a user would
 run instead, and the I/O floor. Prints a table with the ratios and targets, and writes

@@ -51,7 +51,7 @@ def _mem_total_kib() -> int:
 
 
 def _filesystem_of(path: Path) -> str:
-    """Return "device type" of the mount that holds ``path``, from /proc/mounts."""
+    """Return "device type" of the mount that contains ``path``, from /proc/mounts."""
     real = os.path.realpath(path)
     best = ("", "unknown", "unknown")
     for line in _read_lines("/proc/mounts"):

@@ -32,7 +32,7 @@ _TOPICS = ("analysis", "ml", "torch", "blas", "scratch", "geo", "etl", "legacy",
 
 @dataclass(frozen=True)
 class Sizes:
-    """How big the machine is; the defaults are the benchmark's heavy machine."""
+    """The sizes of the machine. The defaults make the benchmark's heavy machine."""
 
     envs: int = 40
     dists: int = 300

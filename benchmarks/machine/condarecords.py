@@ -23,7 +23,7 @@ BASE_TIMESTAMP = 1_706_000_000
 
 @dataclass(frozen=True)
 class CondaPackage:
-    """What a conda record describes: identity, dependencies and the files it installed."""
+    """The contents of a conda record: identity, dependencies and the files it installed."""
 
     name: str
     version: str

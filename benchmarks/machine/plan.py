@@ -89,7 +89,7 @@ _CANDIDATES = (
 
 @dataclass(frozen=True)
 class Plan:
-    """What the generator plants into a machine of one set of sizes."""
+    """The faults the generator plants into a machine of one set of sizes."""
 
     planted: frozenset[str]
     skipped: dict[str, str]

@@ -1,4 +1,4 @@
-"""What an environment really has, indexed for comparing it with an environment file.
+"""The packages an environment really has, indexed for comparing it with an environment file.
 
 A conda record whose Python distribution pip or uv replaced does not count as installed by
 conda: the distribution that replaced it counts, as a pip package.
@@ -21,7 +21,7 @@ from .replacements import Replacement, find_replacements
 
 @dataclass
 class InstalledPackages:
-    """The conda records and distributions of one environment, as an environment file sees them."""
+    """The conda records and distributions of one environment, in the terms of an environment file."""
 
     view: PackageView
     # Conda package name -> its record, for records that no other installer replaced.
@@ -30,7 +30,7 @@ class InstalledPackages:
     replaced: dict[str, Replacement] = field(default_factory=dict)
     # Canonical project name -> the distribution that is installed (one per project).
     dists: dict[str, Distribution] = field(default_factory=dict)
-    # Metadata paths of distributions that a record owns and nobody replaced.
+    # Metadata paths of distributions that a record owns and no other installer replaced.
     conda_owned: set[str] = field(default_factory=set)
     # Conda package name -> the spec the user asked for, from conda-meta/history.
     requested: dict[str, str] = field(default_factory=dict)

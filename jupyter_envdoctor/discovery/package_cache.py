@@ -1,10 +1,11 @@
 """On-disk cache of the packages read from environments and site dirs.
 
 An entry is reused while every path it watches keeps its stamp (mtime, size and inode, or
-"missing"). The watched paths are the ones whose change pip, uv, conda or a user's edit leaves
-a trace on: each site dir and each metadata dir, .pth and .egg-link file in it, the source dir
-of each editable install, torch/version.py, the ``lib`` dir whose pythonX.Y dirs decide which
-site dirs count, and ``conda-meta`` with its ``history`` and ``pinned`` files.
+"missing"). The watched paths are the ones on which pip, uv, conda or a user's edit leaves a
+trace. They are each site dir with each metadata dir, .pth and .egg-link file in it, the
+source dir of each editable install, and torch/version.py. They also include the ``lib`` dir,
+whose pythonX.Y dirs decide which site dirs count, and ``conda-meta`` with its ``history``
+and ``pinned`` files.
 
 NOTE: a file changed in place inside a package dir (a module deleted by hand, say) is not
 watched, so RECORD files reported missing come from the scan that filled the entry; ``--no-cache``
@@ -69,8 +70,8 @@ def default_cache_dir() -> str:
 class PackageCache:
     """Packages of environments and site dirs, stored in ``<directory>/packages.pickle``.
 
-    get() returns an entry only while its watched paths are unchanged; put() records their
-    stamps now; save() writes the entries used or added by this scan, so the entries of
+    get() returns an entry only while its watched paths are unchanged, and put() records their
+    stamps. save() writes only the entries this scan used or added, so the entries of
     environments that are gone drop out.
     """
 

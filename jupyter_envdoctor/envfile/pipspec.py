@@ -39,7 +39,7 @@ class PipSpec:
     text: str
     # "requirement" (name and version specifiers), "editable", "path" or "url".
     kind: str
-    name: str | None  # canonical name; None when only installing the target tells it
+    name: str | None  # canonical name; None when only installing the target would reveal it
     requirement: Requirement | None = None
     target: str | None = None  # absolute path or URL of an editable, path or URL line
     version: str | None = None  # the version a wheel's file name states

@@ -1,6 +1,6 @@
 """Read an environment.yml into an EnvironmentFile, reporting what conda would reject or ignore.
 
-Only the structure is checked here; whether each dependency parses as a conda match spec or a
+Only the structure is checked here. Whether each dependency parses as a conda match spec or a
 pip requirement is decided when it is matched against an environment.
 """
 
@@ -20,7 +20,8 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def read_environment_file(path: str) -> EnvironmentFile:
-    """Read and check the environment file at ``path``; never raises for bad input."""
+    """Read and check the environment file at ``path``. Bad input goes to ``error`` or
+    ``problems`` of the result instead of raising."""
     env_file = EnvironmentFile(path=os.path.abspath(path))
     try:
         data = load_text(_read_text(env_file.path))

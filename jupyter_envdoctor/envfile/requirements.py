@@ -32,7 +32,7 @@ def add_pip_line(lines: PipLines, text: str, source: str, line: int | None,
                  reading: tuple[str, ...] = ()) -> None:
     """Add one pip line; a `-r` line adds the lines of the file it names instead.
 
-    ``reading`` holds the requirements files that include this line, to detect a cycle.
+    ``reading`` contains the requirements files that include this line, to detect a cycle.
     """
     text = text.strip()
     if _BARE_OPTION.match(text):

@@ -217,7 +217,7 @@ class _PipLines(_CondaLines):
         requirement = _requirement(text)
         if requirement is None or requirement.marker is None or self.marker_values is None:
             return False
-        # A line for another Python or platform says nothing about this environment.
+        # A line for another Python or platform describes nothing in this environment.
         return not requirement.marker.evaluate(self.marker_values)
 
     def rewrite(self, item: str, line: ExportLine) -> str:
