@@ -408,8 +408,9 @@ class Snapshot:
     packages: dict[str, EnvironmentPackages] = field(default_factory=dict)
     # Environment files beside notebooks or configured for a kernel or environment.
     environment_files: list[EnvironmentFileUse] = field(default_factory=list)
-    # Indexes that checks build from this snapshot once and share. Nothing changes a snapshot
-    # after the scan; dataclasses.replace starts a copy with an empty memo.
+    # Values derived from this snapshot once and shared: package views, notebook folders and
+    # findings that several checks filter. Nothing changes a snapshot after the scan, and
+    # dataclasses.replace starts a copy with an empty memo.
     memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def environment(self, env_id: str | None) -> Environment | None:

@@ -19,10 +19,11 @@ from conda_envs import (
 )
 from jupyter_setup import JupyterHome, codes, doctor, only
 
-from jupyter_envdoctor.checks.notebookfiles import notebook_folder_findings, notebook_folders
+from jupyter_envdoctor.checks.notebookfiles import notebook_folder_findings
 from jupyter_envdoctor.discovery.importpaths import find_module_in, interpreter_flags
 from jupyter_envdoctor.discovery.interpreters import ProbeRequest, probe_interpreters
 from jupyter_envdoctor.discovery.launchers import classify_argv
+from jupyter_envdoctor.discovery.notebookdirs import notebook_folders
 from jupyter_envdoctor.fixes import apply_fixes, plan_all, select_fixes, undo_last
 from jupyter_envdoctor.model import Finding, Kernel
 from jupyter_envdoctor.why import explain

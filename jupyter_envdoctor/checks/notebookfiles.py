@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..discovery.importpaths import Listings, ModuleFile, find_module_in, modules_in
-from ..discovery.notebookdirs import notebook_folders
+from ..discovery.notebookdirs import snapshot_notebook_folders
 from ..model import Finding, Fix, Kernel, PathEntry, Severity, Snapshot
 from . import remedies
 from .importview import (
@@ -33,14 +33,22 @@ _INSTALLED_KINDS = ("pythonpath", "pth", "user", "env", "other")
 
 def check_notebook_stdlib_names(snapshot: Snapshot) -> Iterator[Finding]:
     """I405: a module in a notebook folder is named like a standard library module."""
-    folders = notebook_folders(snapshot.root_dir)
-    yield from (f for f in notebook_folder_findings(snapshot, folders) if f.code == "I405")
+    yield from (f for f in _root_dir_findings(snapshot) if f.code == "I405")
 
 
 def check_notebook_installed_names(snapshot: Snapshot) -> Iterator[Finding]:
     """I406: a module in a notebook folder is named like an installed module and shadows it."""
-    folders = notebook_folders(snapshot.root_dir)
-    yield from (f for f in notebook_folder_findings(snapshot, folders) if f.code == "I406")
+    yield from (f for f in _root_dir_findings(snapshot) if f.code == "I406")
+
+
+def _root_dir_findings(snapshot: Snapshot) -> list[Finding]:
+    """Return the I405 and I406 findings of the root dir's notebook folders, made once per
+    snapshot for both checks."""
+    findings: list[Finding] | None = snapshot.memo.get("notebook_folder_findings")
+    if findings is None:
+        findings = list(notebook_folder_findings(snapshot, snapshot_notebook_folders(snapshot)))
+        snapshot.memo["notebook_folder_findings"] = findings
+    return findings
 
 
 # --- the findings ----------------------------------------------------------------------------

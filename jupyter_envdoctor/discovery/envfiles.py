@@ -19,7 +19,7 @@ from ..envfile.reader import read_environment_file
 from ..model import Environment, EnvironmentFile, EnvironmentFileUse, Kernel, Snapshot
 from .activation import read_activation
 from .environments import find_environments
-from .notebookdirs import notebook_folders
+from .notebookdirs import snapshot_notebook_folders
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def find_environment_files(snapshot: Snapshot,
         for env, kernels in targets:
             uses.append(EnvironmentFileUse(env_file, env.id, kernels, "configured"))
 
-    for folder in notebook_folders(snapshot.root_dir):
+    for folder in snapshot_notebook_folders(snapshot):
         path = _environment_file_in(folder)
         if path is None:
             continue

@@ -5,11 +5,23 @@ from __future__ import annotations
 import glob
 import os
 
+from ..model import Snapshot
+
 # Below the root dir, folders down to this depth are searched for notebooks.
 NOTEBOOK_SEARCH_DEPTH = 2
 # At most this many folders are checked, so a huge root dir cannot stall the report.
 MAX_NOTEBOOK_FOLDERS = 200
 _SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "site-packages", "dist-packages"})
+
+
+def snapshot_notebook_folders(snapshot: Snapshot) -> list[str]:
+    """Return the notebook folders of the snapshot's root dir, searched once per snapshot,
+    because the environment files and two checks all need them."""
+    folders: list[str] | None = snapshot.memo.get("notebook_folders")
+    if folders is None:
+        folders = notebook_folders(snapshot.root_dir)
+        snapshot.memo["notebook_folders"] = folders
+    return list(folders)
 
 
 def notebook_folders(root_dir: str | None) -> list[str]:
